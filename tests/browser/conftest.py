@@ -1,0 +1,201 @@
+"""Browser-test rig: a real `jupyter lab` on loopback driven by Debian's Chromium.
+
+`lab_server` starts JupyterLab in a subprocess with a token and a temporary root;
+`page` opens it in headless Chromium through Playwright and saves a screenshot
+(into test-artifacts/) when the test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("CODEAGENT_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Without these, Chromium keeps trying to reach Google services this sandbox cannot reach.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LabServer:
+    url: str
+    token: str
+    root: Path
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def lab_url(self, path: str = "lab") -> str:
+        return f"{self.url}{path}?token={self.token}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _wait_until_up(server: LabServer, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited early:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}api/status?token={server.token}", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.25)
+    raise RuntimeError(f"jupyter lab did not start within {timeout}s:\n{server.log()}")
+
+
+@pytest.fixture
+def lab_server_factory(tmp_path: Path) -> Iterator[Callable[..., LabServer]]:
+    servers: list[LabServer] = []
+
+    def start(env: dict[str, str] | None = None, root: Path | None = None) -> LabServer:
+        port = _free_port()
+        token = f"test-token-{port}"
+        root_dir = root or tmp_path / "root"
+        root_dir.mkdir(parents=True, exist_ok=True)
+        log_path = tmp_path / f"lab-{port}.log"
+        child_env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("CODEAGENT_", "OPENAI_", "ANTHROPIC_"))
+        }
+        child_env.update(
+            {
+                "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+                "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+                "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+                "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+                "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+                "CODEAGENT_DB_PATH": str(tmp_path / "codeagent.db"),
+            }
+        )
+        child_env.update(env or {})
+        command = [
+            sys.executable, "-m", "jupyterlab",
+            "--no-browser",
+            "--allow-root",  # CI runs as root
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root_dir}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]  # fmt: skip
+        log_file = log_path.open("wb")
+        process = subprocess.Popen(
+            command, env=child_env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+        server = LabServer(
+            url=f"http://127.0.0.1:{port}/",
+            token=token,
+            root=root_dir,
+            process=process,
+            log_path=log_path,
+        )
+        servers.append(server)
+        _wait_until_up(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"report_{report.when}", report)
+
+
+def save_screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+    path = ARTIFACTS / f"{safe}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        path = save_screenshot(page, request.node.nodeid)
+        (path.with_suffix(".console.txt")).write_text("\n".join(console))
+        print(f"screenshot of the failure: {path}")
+    context.close()
+
+
+def open_lab(page: Any, server: LabServer) -> None:
+    """Open JupyterLab and wait until the application shell is up."""
+    page.goto(server.lab_url(), wait_until="domcontentloaded")
+    page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+    # The launcher appears once plugins have activated.
+    page.wait_for_selector(".jp-Launcher", timeout=60_000)
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop() -> Iterator[None]:
+    """Browser tests are synchronous and Playwright's sync API owns the event loop here;
+    pytest-jupyter's per-test loop would try to close Playwright's running loop."""
+    yield None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup() -> Iterator[None]:
+    """No in-process Jupyter server here: the lab runs in a subprocess."""
+    yield None

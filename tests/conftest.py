@@ -1,0 +1,39 @@
+"""Shared fixtures: a real Jupyter server with this extension (pytest-jupyter).
+
+Async tests are plain ``async def test_...`` functions: pytest-jupyter runs them on the
+same event loop as ``jp_serverapp`` (pytest-asyncio is in strict mode so it does not
+take them over onto a loop the server is not running on).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
+    """Enable the extension; keep authentication on (unauthenticated access refused)."""
+    return {
+        "ServerApp": {
+            # Terminals are not ours and their handlers trip jupyter_server's auth warning.
+            "jpserver_extensions": {"jupyter_codeagent": True, "jupyter_server_terminals": False},
+            "allow_unauthenticated_access": False,
+        },
+    }
+
+
+_MODEL_ENV_PREFIXES = ("CODEAGENT_", "OPENAI_", "ANTHROPIC_")
+
+
+@pytest.fixture(autouse=True)
+def clean_model_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests start from no model configuration, whatever the developer's shell has."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(_MODEL_ENV_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
