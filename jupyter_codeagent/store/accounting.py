@@ -1,0 +1,152 @@
+"""The accounting of a session: model usage and the audit log of execution decisions."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from .connection import StoreConnection, dumps
+from .records import AuditRecord
+
+_AUDIT_COLUMNS = (
+    "id, session_id, cell_id, code, approved_by, policy, findings, verdict, reviewer_risk, "
+    "outcome, detail, started, finished"
+)
+
+
+def _audit(row: tuple[Any, ...]) -> AuditRecord:
+    return AuditRecord(
+        id=row[0],
+        session_id=row[1],
+        cell_id=row[2],
+        code=row[3],
+        approved_by=row[4],
+        policy=row[5],
+        findings=json.loads(row[6]),
+        verdict=row[7],
+        reviewer_risk=row[8],
+        outcome=row[9],
+        detail=row[10],
+        started=row[11],
+        finished=row[12],
+    )
+
+
+class AccountingStore(StoreConnection):
+    """Usage and audit of sessions (part of ``SessionStore``)."""
+
+    # --- usage ----------------------------------------------------------------------
+
+    def add_usage(
+        self,
+        session_id: str,
+        *,
+        role: str,
+        model: str,
+        input_tokens: int,
+        output_tokens: int,
+        cost_usd: float | None,
+    ) -> None:
+        now = time.time()
+        with self._write() as conn:
+            self._touch(conn, session_id, now)
+            conn.execute(
+                "INSERT INTO usage (session_id, role, model, input_tokens, output_tokens, "
+                "cost_usd, ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, role, model, int(input_tokens), int(output_tokens), cost_usd, now),
+            )
+
+    def usage_totals(self, session_id: str) -> dict[str, Any]:
+        """Token and cost totals, overall and per role.
+
+        ``cost_usd`` is None (overall or for a role) when no call there had a price:
+        "unknown" must not read as "free". SUM over only NULLs gives exactly that.
+        """
+        self._require(session_id)
+        rows = self._read(
+            "SELECT role, SUM(input_tokens), SUM(output_tokens), SUM(cost_usd), COUNT(*) "
+            "FROM usage WHERE session_id = ? GROUP BY role ORDER BY role",
+            (session_id,),
+        )
+        by_role: dict[str, dict[str, Any]] = {}
+        totals: dict[str, Any] = {"input_tokens": 0, "output_tokens": 0, "cost_usd": None}
+        calls = 0
+        for role, input_tokens, output_tokens, cost, count in rows:
+            by_role[role] = {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cost_usd": cost,
+                "calls": count,
+            }
+            totals["input_tokens"] += input_tokens
+            totals["output_tokens"] += output_tokens
+            if cost is not None:
+                totals["cost_usd"] = (totals["cost_usd"] or 0.0) + cost
+            calls += count
+        return {**totals, "calls": calls, "by_role": by_role}
+
+    # --- audit ----------------------------------------------------------------------
+
+    def add_audit(
+        self,
+        session_id: str,
+        *,
+        cell_id: str,
+        code: str,
+        approved_by: str | None,
+        policy: str,
+        findings: list[Any],
+        verdict: str | None,
+        reviewer_risk: str | None,
+        outcome: str,
+        detail: str = "",
+        started: float,
+        finished: float,
+    ) -> AuditRecord:
+        """Record one execution decision (ran, blocked, rejected...)."""
+        with self._write() as conn:
+            self._touch(conn, session_id, time.time())
+            cursor = conn.execute(
+                f"INSERT INTO audit ({_AUDIT_COLUMNS}) "
+                "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    cell_id,
+                    code,
+                    approved_by,
+                    policy,
+                    dumps(findings),
+                    verdict,
+                    reviewer_risk,
+                    outcome,
+                    detail,
+                    started,
+                    finished,
+                ),
+            )
+            audit_id = cursor.lastrowid
+        assert audit_id is not None  # an INSERT into a rowid table always sets it
+        return AuditRecord(
+            id=audit_id,
+            session_id=session_id,
+            cell_id=cell_id,
+            code=code,
+            approved_by=approved_by,
+            policy=policy,
+            findings=list(findings),
+            verdict=verdict,
+            reviewer_risk=reviewer_risk,
+            outcome=outcome,
+            detail=detail,
+            started=started,
+            finished=finished,
+        )
+
+    def audit(self, session_id: str) -> list[AuditRecord]:
+        """The session's audit log, oldest first."""
+        self._require(session_id)
+        rows = self._read(
+            f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+        return [_audit(row) for row in rows]

@@ -1,0 +1,200 @@
+"""``SessionStore``: SQLite persistence of sessions and everything they produce.
+
+The class is assembled from parts so each module stays small: ``connection`` (file,
+transactions), ``work`` (messages, plan, cells, memory), ``accounting`` (usage, audit);
+sessions and their event log live here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from typing import Any
+
+from ..errors import Conflict, NotFound
+from .accounting import AccountingStore
+from .connection import check_id, dumps
+from .records import EventRecord, SessionRecord
+from .work import WorkStore
+
+# Statuses of a session whose run was in flight; after a restart no task owns them.
+_IN_FLIGHT = ("running", "waiting")
+# Keys of the event envelope; a payload using them would be shadowed on the wire.
+_ENVELOPE_KEYS = frozenset({"seq", "ts", "type"})
+
+_SESSION_COLUMNS = "id, notebook_path, kernel_id, title, status, created, updated"
+
+
+def _session(row: tuple[Any, ...]) -> SessionRecord:
+    id_, notebook_path, kernel_id, title, status, created, updated = row
+    return SessionRecord(
+        id=id_,
+        notebook_path=notebook_path,
+        kernel_id=kernel_id,
+        title=title,
+        status=status,
+        created=created,
+        updated=updated,
+    )
+
+
+class SessionStore(WorkStore, AccountingStore):
+    """Sessions, events, messages, plans, cells, usage, audit and memory in one file.
+
+    ``path`` may be ``":memory:"`` (tests). Several stores (or server processes) may
+    share one file: writes take the database write lock up front (BEGIN IMMEDIATE).
+    Use it as a context manager, or call ``close()``.
+    """
+
+    # --- sessions -------------------------------------------------------------------
+
+    def create_session(
+        self,
+        *,
+        notebook_path: str,
+        kernel_id: str | None,
+        title: str = "",
+        session_id: str | None = None,
+    ) -> SessionRecord:
+        sid = uuid.uuid4().hex if session_id is None else check_id(session_id, "session_id")
+        now = time.time()
+        record = SessionRecord(
+            id=sid,
+            notebook_path=notebook_path,
+            kernel_id=kernel_id,
+            title=title,
+            status="idle",
+            created=now,
+            updated=now,
+        )
+        try:
+            with self._write() as conn:
+                conn.execute(
+                    f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (sid, notebook_path, kernel_id, title, "idle", now, now),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"Session {sid!r} already exists.") from exc
+        return record
+
+    def find_session(self, session_id: str) -> SessionRecord | None:
+        rows = self._read(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,))
+        return _session(rows[0]) if rows else None
+
+    def get_session(self, session_id: str) -> SessionRecord:
+        record = self.find_session(session_id)
+        if record is None:
+            raise NotFound(f"No session {session_id!r}.")
+        return record
+
+    def list_sessions(self) -> list[SessionRecord]:
+        """All sessions, most recently active first."""
+        rows = self._read(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions ORDER BY updated DESC, created DESC, id"
+        )
+        return [_session(row) for row in rows]
+
+    def update_session(
+        self,
+        session_id: str,
+        *,
+        status: str | None = None,
+        title: str | None = None,
+        kernel_id: str | None = None,
+    ) -> SessionRecord:
+        """Change the given fields (None leaves a field as it is) and bump ``updated``."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE sessions SET status = COALESCE(?, status), title = COALESCE(?, title), "
+                "kernel_id = COALESCE(?, kernel_id), updated = ? WHERE id = ?",
+                (status, title, kernel_id, time.time(), session_id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound(f"No session {session_id!r}.")
+            row = conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        return _session(row)
+
+    def delete_session(self, session_id: str) -> None:
+        """Forget a session and, through the cascades, everything it owns."""
+        with self._write() as conn:
+            if conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount == 0:
+                raise NotFound(f"No session {session_id!r}.")
+
+    def mark_running_sessions_failed(self, reason: str) -> list[str]:
+        """Startup recovery: runs that were in flight when the server stopped are failed.
+
+        Each such session gets an ``error`` (code ``interrupted``) and a ``run_finished``
+        (status ``failed``) event so a reconnecting client sees the run end, and can
+        continue the session with a new message.
+        """
+        with self._write() as conn:
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT id FROM sessions WHERE status IN (?, ?) ORDER BY created, id",
+                    _IN_FLIGHT,
+                )
+            ]
+            now = time.time()
+            for sid in ids:
+                conn.execute(
+                    "UPDATE sessions SET status = 'failed', updated = ? WHERE id = ?", (now, sid)
+                )
+                error = {"code": "interrupted", "message": reason}
+                self._insert_event(conn, sid, now, "error", error)
+                finished = {"status": "failed", "summary": reason}
+                self._insert_event(conn, sid, now, "run_finished", finished)
+        return ids
+
+    # --- events ---------------------------------------------------------------------
+
+    @staticmethod
+    def _insert_event(
+        conn: sqlite3.Connection, session_id: str, ts: float, type: str, data: dict[str, Any]
+    ) -> EventRecord:
+        # Inside a write transaction, so MAX(seq) + 1 cannot race another writer; the
+        # (session_id, seq) index makes MAX a single b-tree descent.
+        (last,) = conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        seq = last + 1
+        conn.execute(
+            "INSERT INTO events (session_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)",
+            (session_id, seq, ts, type, dumps(data)),
+        )
+        # A shallow copy so the frozen record does not alias a dict the caller may reuse.
+        return EventRecord(seq=seq, ts=ts, type=type, data=dict(data))
+
+    def append_event(self, session_id: str, type: str, data: dict[str, Any]) -> EventRecord:
+        """Store an event with the session's next ``seq`` (1, 2, 3... with no gaps)."""
+        clash = _ENVELOPE_KEYS.intersection(data)
+        if clash:
+            raise ValueError(f"Event data may not use the envelope keys {sorted(clash)}")
+        now = time.time()
+        with self._write() as conn:
+            self._touch(conn, session_id, now)
+            return self._insert_event(conn, session_id, now, type, data)
+
+    def events_after(
+        self, session_id: str, after: int = 0, limit: int | None = None
+    ) -> list[EventRecord]:
+        """Events with ``seq > after`` in order (the WebSocket replay), at most ``limit``."""
+        self._require(session_id)
+        rows = self._read(
+            "SELECT seq, ts, type, data FROM events WHERE session_id = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?",
+            (session_id, after, -1 if limit is None else max(limit, 0)),
+        )
+        return [EventRecord(seq=s, ts=ts, type=t, data=json.loads(d)) for s, ts, t, d in rows]
+
+    def last_seq(self, session_id: str) -> int:
+        """The newest event's ``seq``, 0 when the session has none."""
+        self._require(session_id)
+        ((last,),) = self._read(
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = ?", (session_id,)
+        )
+        return int(last)
