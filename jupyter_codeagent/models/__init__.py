@@ -1,0 +1,69 @@
+"""Everything an agent knows of a language model: one ``ChatModel`` interface over
+the official OpenAI and Anthropic SDKs, a neutral message format, usage and cost.
+
+Agents get a model from ``build_chat_model(settings, role)`` and call ``complete()``
+or ``stream()``; errors are the ``ModelError`` family of ``jupyter_codeagent.errors``.
+"""
+
+from jupyter_codeagent.models.anthropic_model import AnthropicChatModel
+from jupyter_codeagent.models.base import (
+    ChatModel,
+    make_tool_call,
+    parse_tool_arguments,
+    validate_tool_arguments,
+)
+from jupyter_codeagent.models.factory import (
+    Readiness,
+    build_chat_model,
+    check_configuration,
+    probe_base_url,
+)
+from jupyter_codeagent.models.messages import (
+    AssistantMessage,
+    Message,
+    ModelResponse,
+    StreamEvent,
+    StreamFinished,
+    SystemMessage,
+    TextDelta,
+    ToolCall,
+    ToolCallReady,
+    ToolResultMessage,
+    ToolSpec,
+    Usage,
+    UserMessage,
+)
+from jupyter_codeagent.models.openai_model import OpenAIChatModel
+from jupyter_codeagent.models.pricing import PRICES, Price, cost_for, set_price
+from jupyter_codeagent.models.retry import RetryPolicy
+
+__all__ = [
+    "PRICES",
+    "AnthropicChatModel",
+    "AssistantMessage",
+    "ChatModel",
+    "Message",
+    "ModelResponse",
+    "OpenAIChatModel",
+    "Price",
+    "Readiness",
+    "RetryPolicy",
+    "StreamEvent",
+    "StreamFinished",
+    "SystemMessage",
+    "TextDelta",
+    "ToolCall",
+    "ToolCallReady",
+    "ToolResultMessage",
+    "ToolSpec",
+    "Usage",
+    "UserMessage",
+    "build_chat_model",
+    "check_configuration",
+    "cost_for",
+    "make_tool_call",
+    "parse_tool_arguments",
+    "probe_base_url",
+    "set_price",
+    "validate_tool_arguments",
+]

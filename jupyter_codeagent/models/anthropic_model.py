@@ -1,0 +1,311 @@
+"""``ChatModel`` over the official ``anthropic`` SDK (Messages with tool use).
+
+Streams are read as raw events (``create(stream=True)``) rather than through the
+SDK's ``messages.stream()`` helper: the helper parses partial tool JSON on every
+delta, which costs time and raises on the malformed arguments we must hand back to
+the model as data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anthropic
+import httpx2
+
+from jupyter_codeagent.config import ModelSettings
+from jupyter_codeagent.errors import ModelError, ModelResponseError
+from jupyter_codeagent.models.base import make_tool_call, tool_call_from_value
+from jupyter_codeagent.models.messages import (
+    AssistantMessage,
+    Message,
+    ModelResponse,
+    StreamEvent,
+    StreamFinished,
+    SystemMessage,
+    TextDelta,
+    ToolCall,
+    ToolCallReady,
+    ToolResultMessage,
+    ToolSpec,
+    Usage,
+    UserMessage,
+)
+from jupyter_codeagent.models.pricing import cost_for
+from jupyter_codeagent.models.retry import RetryPolicy, TransientFailure, parse_retry_after
+from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Sleep
+
+ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com"
+#: Anthropic requires ``max_tokens``; this is used when the caller gives none.
+DEFAULT_MAX_TOKENS = 4096
+# A proxy at a custom base URL may need no key, but the SDK wants some credential.
+NO_KEY_PLACEHOLDER = "no-key"
+_TRANSIENT_TYPES = {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
+
+
+class AnthropicChatModel(SdkChatModel):
+    """Claude through the Messages API (or a compatible proxy at a custom base URL)."""
+
+    provider = "anthropic"
+    key_variable = "ANTHROPIC_API_KEY"
+    url_variable = "ANTHROPIC_BASE_URL"
+
+    def __init__(
+        self,
+        *,
+        settings: ModelSettings,
+        model: str,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        base_url = settings.anthropic_base_url or ANTHROPIC_DEFAULT_BASE_URL
+        super().__init__(
+            settings=settings, model=model, base_url=base_url, retry=retry, sleep=sleep
+        )
+        self._client = anthropic.AsyncAnthropic(
+            api_key=settings.anthropic_api_key or NO_KEY_PLACEHOLDER,
+            base_url=base_url,
+            timeout=httpx2.Timeout(
+                settings.request_timeout, connect=min(10.0, settings.request_timeout)
+            ),
+            max_retries=0,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    def _params(self, request: ModelRequest) -> dict[str, Any]:
+        system, messages = to_anthropic_messages(request.messages)
+        params: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+            "messages": messages,
+        }
+        if system:
+            params["system"] = system
+        if request.tools:
+            params["tools"] = to_anthropic_tools(request.tools)
+        if request.temperature is not None:
+            # This SDK version no longer lists ``temperature``; the API still takes it.
+            params["extra_body"] = {"temperature": request.temperature}
+        return params
+
+    async def _complete_once(self, request: ModelRequest) -> ModelResponse:
+        message = await self._client.messages.create(**self._params(request))
+        text: list[str] = []
+        calls: list[ToolCall] = []
+        for block in message.content:
+            if block.type == "text":
+                text.append(block.text)
+            elif block.type == "tool_use":
+                calls.append(tool_call_from_value(block.id, block.name, block.input))
+        usage = message.usage
+        return self._response(
+            text="".join(text),
+            calls=calls,
+            input_tokens=_input_tokens(usage),
+            output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+            model=message.model,
+            stop_reason=message.stop_reason,
+        )
+
+    async def _stream_once(self, request: ModelRequest) -> AsyncGenerator[StreamEvent, None]:
+        stream = await self._client.messages.create(**self._params(request), stream=True)
+        text: list[str] = []
+        calls: list[ToolCall] = []
+        blocks: dict[int, _PartialCall] = {}
+        input_tokens = output_tokens = 0
+        model: str | None = None
+        stop_reason: str | None = None
+        finished = False
+        try:
+            async for event in stream:
+                kind = event.type
+                if kind == "content_block_delta":
+                    delta = event.delta
+                    if delta.type == "text_delta":
+                        text.append(delta.text)
+                        yield TextDelta(text=delta.text)
+                    elif delta.type == "input_json_delta" and event.index in blocks:
+                        blocks[event.index].arguments.append(delta.partial_json)
+                elif kind == "content_block_start":
+                    block = event.content_block
+                    if block.type == "tool_use":
+                        blocks[event.index] = _PartialCall(block.id, block.name, block.input)
+                    elif block.type == "text" and block.text:
+                        text.append(block.text)
+                        yield TextDelta(text=block.text)
+                elif kind == "content_block_stop":
+                    partial = blocks.pop(event.index, None)
+                    if partial is not None:
+                        call = partial.tool_call()
+                        calls.append(call)
+                        yield ToolCallReady(tool_call=call)
+                elif kind == "message_start":
+                    model = event.message.model
+                    input_tokens = _input_tokens(event.message.usage)
+                    output_tokens = int(getattr(event.message.usage, "output_tokens", 0) or 0)
+                elif kind == "message_delta":
+                    stop_reason = event.delta.stop_reason or stop_reason
+                    output_tokens = int(event.usage.output_tokens or output_tokens)
+                    if getattr(event.usage, "input_tokens", None) is not None:
+                        input_tokens = _input_tokens(event.usage)
+                elif kind == "message_stop":
+                    finished = True
+        finally:
+            await stream.close()
+        if not finished:
+            raise TransientFailure("the stream ended before the model finished its answer")
+        response = self._response(
+            text="".join(text),
+            calls=calls,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            model=model,
+            stop_reason=stop_reason,
+        )
+        yield StreamFinished(response=response)
+
+    def _response(
+        self,
+        *,
+        text: str,
+        calls: Sequence[ToolCall],
+        input_tokens: int,
+        output_tokens: int,
+        model: str | None,
+        stop_reason: str | None,
+    ) -> ModelResponse:
+        name = model or self.model
+        counted = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+        cost = cost_for(name, counted)
+        if cost is None and name != self.model:
+            cost = cost_for(self.model, counted)
+        return ModelResponse(
+            message=AssistantMessage(content=text, tool_calls=tuple(calls)),
+            usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=cost),
+            model=name,
+            stop_reason=stop_reason or "end_turn",
+        )
+
+    def _classify(self, exc: Exception) -> ModelError | TransientFailure | None:
+        if isinstance(exc, anthropic.APIStatusError):
+            error_type = str(getattr(exc, "type", None) or _body_field(exc.body, "type") or "")
+            message = str(_body_field(exc.body, "message") or exc.message)
+            status = exc.status_code
+            if status < 400:
+                # An ``error`` event inside a 200 stream: its type says what happened.
+                if error_type in _TRANSIENT_TYPES:
+                    return TransientFailure(f"{error_type} in the stream: {self._text(message)}")
+                status = {"authentication_error": 401, "permission_error": 403}.get(error_type, 400)
+            return self.status_failure(
+                status, message, retry_after=parse_retry_after(exc.response.headers)
+            )
+        if isinstance(exc, anthropic.APITimeoutError):
+            return self.connection_failure(exc, timed_out=True)
+        if isinstance(exc, anthropic.APIConnectionError):
+            return self.connection_failure(exc, timed_out=False)
+        if isinstance(exc, anthropic.APIResponseValidationError):
+            return ModelResponseError(f"The {self.label} sent an answer we cannot read.")
+        # The SDK's stream reader lets transport errors through unwrapped.
+        if isinstance(exc, httpx2.TimeoutException):
+            return self.connection_failure(exc, timed_out=True)
+        if isinstance(exc, httpx2.TransportError):
+            return self.connection_failure(exc, timed_out=False)
+        if isinstance(exc, json.JSONDecodeError):
+            return ModelResponseError(f"The {self.label} sent malformed JSON.")
+        return None
+
+
+@dataclass
+class _PartialCall:
+    """A streamed ``tool_use`` block being assembled from ``input_json_delta`` events."""
+
+    id: str
+    name: str
+    initial: object = None
+    arguments: list[str] = field(default_factory=list)
+
+    def tool_call(self) -> ToolCall:
+        raw = "".join(self.arguments)
+        if not raw and self.initial:
+            return tool_call_from_value(self.id, self.name, self.initial)  # sent whole at start
+        return make_tool_call(self.id, self.name, raw)
+
+
+def _input_tokens(usage: Any) -> int:
+    """Input tokens including cache writes and reads (all of them were prompt)."""
+    total = 0
+    for name in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
+        total += int(getattr(usage, name, 0) or 0)
+    return total
+
+
+def _body_field(body: object, name: str) -> object:
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            return error.get(name)
+    return None
+
+
+# --- neutral messages -> Messages API ------------------------------------------------
+
+
+def to_anthropic_messages(messages: Sequence[Message]) -> tuple[str, list[dict[str, Any]]]:
+    """``(system, messages)`` for the Messages API.
+
+    System messages join into the ``system`` parameter; tool calls become
+    ``tool_use`` blocks; tool results become ``tool_result`` blocks of a user turn.
+    Consecutive turns of one role merge into one message (several tool results
+    answer one assistant turn together, as the API expects).
+    """
+    system: list[str] = []
+    out: list[dict[str, Any]] = []
+
+    def add(role: str, blocks: list[dict[str, Any]]) -> None:
+        if out and out[-1]["role"] == role:
+            out[-1]["content"].extend(blocks)
+        else:
+            out.append({"role": role, "content": blocks})
+
+    for message in messages:
+        if isinstance(message, SystemMessage):
+            system.append(message.content)
+        elif isinstance(message, UserMessage):
+            # The API rejects empty text blocks.
+            add("user", [{"type": "text", "text": message.content or "(empty)"}])
+        elif isinstance(message, AssistantMessage):
+            blocks: list[dict[str, Any]] = []
+            if message.content:
+                blocks.append({"type": "text", "text": message.content})
+            blocks += [
+                {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments or {}}
+                for c in message.tool_calls
+            ]
+            if blocks:
+                add("assistant", blocks)
+        elif isinstance(message, ToolResultMessage):
+            result: dict[str, Any] = {
+                "type": "tool_result",
+                "tool_use_id": message.tool_call_id,
+                "content": message.content,
+            }
+            if message.is_error:
+                result["is_error"] = True
+            add("user", [result])
+        else:
+            raise TypeError(f"not a message: {message!r}")
+    return "\n\n".join(system), out
+
+
+def to_anthropic_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+    """The ``tools`` parameter for tool specs."""
+    return [
+        {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
+        for tool in tools
+    ]

@@ -1,0 +1,288 @@
+"""``ChatModel`` over the official ``openai`` SDK (Chat Completions with tools).
+
+Chat Completions rather than the Responses API because every OpenAI-compatible
+server (Ollama, vLLM, LM Studio, Azure OpenAI) speaks it; only the base URL changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+import openai
+
+from jupyter_codeagent.config import ModelSettings
+from jupyter_codeagent.errors import ModelError, ModelResponseError
+from jupyter_codeagent.models.base import make_tool_call, tool_call_from_value
+from jupyter_codeagent.models.messages import (
+    AssistantMessage,
+    Message,
+    ModelResponse,
+    StreamEvent,
+    StreamFinished,
+    SystemMessage,
+    TextDelta,
+    ToolCall,
+    ToolCallReady,
+    ToolResultMessage,
+    ToolSpec,
+    Usage,
+    UserMessage,
+)
+from jupyter_codeagent.models.pricing import cost_for
+from jupyter_codeagent.models.retry import RetryPolicy, TransientFailure, parse_retry_after
+from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Sleep
+
+OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Local servers take any key, but the SDK refuses to start without one.
+NO_KEY_PLACEHOLDER = "no-key"
+_STOP_REASONS = {
+    "stop": "end_turn",
+    "tool_calls": "tool_use",
+    "function_call": "tool_use",
+    "length": "max_tokens",
+    "content_filter": "refusal",
+}
+
+
+class OpenAIChatModel(SdkChatModel):
+    """OpenAI or any OpenAI-compatible server, chosen by ``settings.openai_base_url``."""
+
+    provider = "openai"
+    key_variable = "OPENAI_API_KEY"
+    url_variable = "OPENAI_BASE_URL"
+
+    def __init__(
+        self,
+        *,
+        settings: ModelSettings,
+        model: str,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        base_url = settings.openai_base_url or OPENAI_DEFAULT_BASE_URL
+        super().__init__(
+            settings=settings, model=model, base_url=base_url, retry=retry, sleep=sleep
+        )
+        # Official OpenAI wants max_completion_tokens (reasoning models reject max_tokens);
+        # compatible servers widely understand only max_tokens.
+        self._max_tokens_param = (
+            "max_tokens" if settings.openai_base_url else "max_completion_tokens"
+        )
+        self._client = openai.AsyncOpenAI(
+            api_key=settings.openai_api_key or NO_KEY_PLACEHOLDER,
+            base_url=base_url,
+            timeout=httpx2.Timeout(
+                settings.request_timeout, connect=min(10.0, settings.request_timeout)
+            ),
+            max_retries=0,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    def _params(self, request: ModelRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": self.model,
+            "messages": to_openai_messages(request.messages),
+        }
+        if request.tools:
+            params["tools"] = to_openai_tools(request.tools)
+        if request.max_tokens is not None:
+            params[self._max_tokens_param] = request.max_tokens
+        if request.temperature is not None:
+            params["temperature"] = request.temperature
+        return params
+
+    async def _complete_once(self, request: ModelRequest) -> ModelResponse:
+        completion = await self._client.chat.completions.create(**self._params(request))
+        if not completion.choices:
+            raise ModelResponseError(f"The {self.label} answered without any choice.")
+        choice = completion.choices[0]
+        message = choice.message
+        calls = []
+        for index, call in enumerate(message.tool_calls or ()):
+            function = getattr(call, "function", None)
+            if function is None:
+                continue  # a non-function ("custom") tool call: we offer none
+            call_id = call.id or f"call_{index}"
+            calls.append(tool_call_from_value(call_id, function.name or "", function.arguments))
+        return self._response(
+            text=message.content or "",
+            calls=calls,
+            usage=completion.usage,
+            model=completion.model,
+            finish_reason=choice.finish_reason,
+        )
+
+    async def _stream_once(self, request: ModelRequest) -> AsyncGenerator[StreamEvent, None]:
+        stream = await self._client.chat.completions.create(
+            **self._params(request), stream=True, stream_options={"include_usage": True}
+        )
+        try:
+            text: list[str] = []
+            calls: dict[int, _PartialCall] = {}
+            finish_reason: str | None = None
+            usage: Any = None
+            model = self.model
+            async for chunk in stream:
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    usage = chunk.usage
+                for choice in chunk.choices:
+                    if choice.index != 0:
+                        continue
+                    delta = choice.delta
+                    if delta.content:
+                        text.append(delta.content)
+                        yield TextDelta(text=delta.content)
+                    for position, part in enumerate(delta.tool_calls or ()):
+                        index = part.index if part.index is not None else position
+                        partial = calls.setdefault(index, _PartialCall())
+                        partial.add(part.id, part.function)
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+        finally:
+            await stream.close()
+        if finish_reason is None:
+            raise TransientFailure("the stream ended before the model finished its answer")
+        ready = [partial.tool_call(index) for index, partial in sorted(calls.items())]
+        for call in ready:
+            yield ToolCallReady(tool_call=call)
+        response = self._response(
+            text="".join(text), calls=ready, usage=usage, model=model, finish_reason=finish_reason
+        )
+        yield StreamFinished(response=response)
+
+    def _response(
+        self,
+        *,
+        text: str,
+        calls: Sequence[ToolCall],
+        usage: Any,
+        model: str | None,
+        finish_reason: str | None,
+    ) -> ModelResponse:
+        input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        name = model or self.model
+        counted = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+        cost = cost_for(name, counted)
+        if cost is None and name != self.model:
+            cost = cost_for(self.model, counted)
+        reason = finish_reason or "end_turn"
+        return ModelResponse(
+            message=AssistantMessage(content=text, tool_calls=tuple(calls)),
+            usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=cost),
+            model=name,
+            stop_reason=_STOP_REASONS.get(reason, reason),
+        )
+
+    def _classify(self, exc: Exception) -> ModelError | TransientFailure | None:
+        if isinstance(exc, openai.APIStatusError):
+            body = exc.body if isinstance(exc.body, dict) else {}
+            message = str(body.get("message") or exc.message)
+            code = str(body.get("code") or exc.code or "")
+            return self.status_failure(
+                exc.status_code,
+                message,
+                retry_after=parse_retry_after(exc.response.headers),
+                context_length=code == "context_length_exceeded",
+                quota=code == "insufficient_quota",
+            )
+        if isinstance(exc, openai.APITimeoutError):
+            return self.connection_failure(exc, timed_out=True)
+        if isinstance(exc, openai.APIConnectionError):
+            return self.connection_failure(exc, timed_out=False)
+        if isinstance(exc, openai.APIResponseValidationError):
+            return ModelResponseError(f"The {self.label} sent an answer we cannot read.")
+        if isinstance(exc, openai.APIError):
+            # An error event inside a stream (the HTTP status was 200).
+            message = self._text(exc.message)
+            if exc.code == "context_length_exceeded":
+                return self.status_failure(400, exc.message, context_length=True)
+            return TransientFailure(f"error in the stream: {message}")
+        if isinstance(exc, httpx2.TimeoutException):
+            return self.connection_failure(exc, timed_out=True)
+        if isinstance(exc, httpx2.TransportError):
+            return self.connection_failure(exc, timed_out=False)
+        if isinstance(exc, json.JSONDecodeError):
+            return ModelResponseError(f"The {self.label} sent malformed JSON.")
+        return None
+
+
+@dataclass
+class _PartialCall:
+    """A streamed tool call being assembled from its deltas."""
+
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+    def add(self, call_id: str | None, function: Any) -> None:
+        if call_id and not self.id:
+            self.id = call_id
+        if function is None:
+            return
+        if function.name and not self.name:
+            self.name = function.name
+        if function.arguments:
+            self.arguments.append(function.arguments)
+
+    def tool_call(self, index: int) -> ToolCall:
+        return make_tool_call(self.id or f"call_{index}", self.name, "".join(self.arguments))
+
+
+# --- neutral messages -> Chat Completions ------------------------------------------
+
+
+def to_openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """The Chat Completions ``messages`` list for a neutral conversation."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if isinstance(message, SystemMessage):
+            out.append({"role": "system", "content": message.content})
+        elif isinstance(message, UserMessage):
+            out.append({"role": "user", "content": message.content})
+        elif isinstance(message, AssistantMessage):
+            item: dict[str, Any] = {"role": "assistant", "content": message.content or None}
+            if message.tool_calls:
+                item["tool_calls"] = [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {
+                            "name": call.name,
+                            # Malformed arguments are not replayed: some servers reject them.
+                            "arguments": json.dumps(call.arguments or {}),
+                        },
+                    }
+                    for call in message.tool_calls
+                ]
+            out.append(item)
+        elif isinstance(message, ToolResultMessage):
+            # Chat Completions has no error flag on tool results: say it in the text.
+            content = f"[error] {message.content}" if message.is_error else message.content
+            out.append({"role": "tool", "tool_call_id": message.tool_call_id, "content": content})
+        else:
+            raise TypeError(f"not a message: {message!r}")
+    return out
+
+
+def to_openai_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+    """The ``tools`` parameter (function tools) for tool specs."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": tool.name,
+                "description": tool.description,
+                "parameters": tool.parameters,
+            },
+        }
+        for tool in tools
+    ]
