@@ -1,0 +1,27 @@
+"""Execute and inspect in the notebook's own kernel (see ``bridge.KernelBridge``)."""
+
+from __future__ import annotations
+
+from .bridge import KernelBridge
+from .outputs import OutputCallback
+from .types import (
+    ABORTED_ERROR,
+    KERNEL_DIED_ERROR,
+    TIMEOUT_ERROR,
+    ExecutionResult,
+    NamespaceDiff,
+    ToolText,
+    VariableSummary,
+)
+
+__all__ = [
+    "ABORTED_ERROR",
+    "KERNEL_DIED_ERROR",
+    "TIMEOUT_ERROR",
+    "ExecutionResult",
+    "KernelBridge",
+    "NamespaceDiff",
+    "OutputCallback",
+    "ToolText",
+    "VariableSummary",
+]

@@ -1,0 +1,136 @@
+"""Write agent cells into the ``.ipynb`` file through the server's contents manager.
+
+Used when no browser has the notebook open with the extension. Every operation is a
+fresh read-modify-write under a per-path lock: cells the user added or edited on
+disk since our last write are kept, and concurrent operations of two sessions on one
+notebook cannot lose each other's cells. Going through the contents manager (not
+``open()``) keeps the server's checkpoints, hooks, signing and custom storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import nbformat
+
+from ..errors import NotebookError, NotFound
+from .cells import apply_update, ensure_cell_ids, find_agent_cell, find_anchor, new_agent_cell
+from .paths import resolve_notebook_path
+
+log = logging.getLogger(__name__)
+
+
+async def _maybe_await(value: Any) -> Any:
+    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        return await value
+    return value
+
+
+class FileNotebookWriter:
+    """``NotebookWriter`` on files (nbformat v4, validated before every save)."""
+
+    def __init__(self, contents_manager: Any, *, root_dir: str) -> None:
+        self._contents = contents_manager
+        self._root_dir = root_dir
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def insert_cell(
+        self,
+        path: str,
+        *,
+        session_id: str,
+        cell_id: str,
+        source: str,
+        status: str,
+        after: str | None = None,
+    ) -> None:
+        api_path = resolve_notebook_path(self._root_dir, path)
+        async with self._lock(api_path):
+            nb = await self._load(api_path, create=True)
+            existing = find_agent_cell(nb, cell_id)
+            if existing is not None:  # a retried insert: update instead of duplicating
+                apply_update(
+                    nb.cells[existing],
+                    source=source,
+                    status=status,
+                    outputs=None,
+                    execution_count=None,
+                )
+            else:
+                anchor = find_anchor(nb, after) if after else None
+                if after and anchor is None:
+                    log.info("anchor cell %r is gone from %s; appending", after, api_path)
+                cell = new_agent_cell(
+                    nb, session_id=session_id, cell_id=cell_id, source=source, status=status
+                )
+                nb.cells.insert(len(nb.cells) if anchor is None else anchor + 1, cell)
+            await self._save(api_path, nb)
+
+    async def update_cell(
+        self,
+        path: str,
+        *,
+        cell_id: str,
+        source: str | None = None,
+        status: str | None = None,
+        outputs: Sequence[dict[str, Any]] | None = None,
+        execution_count: int | None = None,
+    ) -> None:
+        api_path = resolve_notebook_path(self._root_dir, path)
+        async with self._lock(api_path):
+            nb = await self._load(api_path, create=False)
+            index = find_agent_cell(nb, cell_id)
+            if index is None:
+                raise NotFound(f"The cell {cell_id!r} is no longer in {api_path}.")
+            cell = nb.cells[index]
+            apply_update(
+                cell,
+                source=source,
+                status=status,
+                outputs=outputs,
+                execution_count=execution_count,
+            )
+            if outputs is not None:
+                # Outputs the user's own kernel produced for code the user approved are as
+                # trustworthy as the user's own runs: let the server sign them (the
+                # contents manager strips this flag before writing).
+                cell["metadata"]["trusted"] = True
+            await self._save(api_path, nb)
+
+    # --- internals -----------------------------------------------------------------
+
+    def _lock(self, api_path: str) -> asyncio.Lock:
+        return self._locks.setdefault(api_path, asyncio.Lock())
+
+    async def _load(self, api_path: str, *, create: bool) -> Any:
+        try:
+            exists = await _maybe_await(self._contents.file_exists(api_path))
+        except Exception as exc:
+            raise NotebookError(f"Cannot access {api_path}: {exc}") from exc
+        if not exists:
+            if not create:
+                raise NotFound(f"The notebook {api_path} does not exist.")
+            return nbformat.v4.new_notebook()
+        try:
+            model = await _maybe_await(self._contents.get(api_path, content=True, type="notebook"))
+        except Exception as exc:  # tornado HTTPError for unreadable / invalid files
+            raise NotebookError(f"Cannot read the notebook {api_path}: {exc}") from exc
+        nb = model["content"]
+        if nb.get("nbformat") != 4:
+            raise NotebookError(f"{api_path} is not an nbformat v4 notebook.")
+        ensure_cell_ids(nb)
+        return nb
+
+    async def _save(self, api_path: str, nb: Any) -> None:
+        try:
+            nbformat.validate(nb)
+        except nbformat.ValidationError as exc:
+            raise NotebookError(f"Refusing to write an invalid notebook: {exc.message}") from exc
+        model = {"type": "notebook", "format": "json", "content": nb}
+        try:
+            await _maybe_await(self._contents.save(model, api_path))
+        except Exception as exc:
+            raise NotebookError(f"Cannot save the notebook {api_path}: {exc}") from exc
