@@ -1,0 +1,96 @@
+"""The plan and its tasks: immutable values replaced as the run progresses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+TaskStatus = Literal["pending", "in_progress", "done", "failed", "skipped"]
+TASK_STATUSES: tuple[str, ...] = ("pending", "in_progress", "done", "failed", "skipped")
+OPEN_STATUSES: tuple[str, ...] = ("pending", "in_progress")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    id: str
+    title: str
+    description: str = ""
+    status: TaskStatus = "pending"
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "status": self.status,
+        }
+        if self.note:
+            body["note"] = self.note
+        return body
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Task:
+        status = data.get("status", "pending")
+        return cls(
+            id=str(data["id"]),
+            title=str(data.get("title", "")),
+            description=str(data.get("description", "")),
+            status=status if status in TASK_STATUSES else "pending",
+            note=data.get("note") or None,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    tasks: tuple[Task, ...] = ()
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [task.to_json() for task in self.tasks]
+
+    @classmethod
+    def from_json(cls, data: list[dict[str, Any]]) -> Plan:
+        return cls(tasks=tuple(Task.from_json(item) for item in data))
+
+    def find(self, task_id: str) -> Task | None:
+        return next((task for task in self.tasks if task.id == task_id), None)
+
+    def with_status(self, task_id: str, status: TaskStatus, note: str | None = None) -> Plan:
+        tasks = tuple(
+            replace(task, status=status, note=note if note is not None else task.note)
+            if task.id == task_id
+            else task
+            for task in self.tasks
+        )
+        return Plan(tasks=tasks)
+
+    def replaced_open_tasks(self, new: list[tuple[str, str]]) -> Plan:
+        """A revised plan: finished tasks stay as history, open ones give way to `new`."""
+        kept = tuple(task for task in self.tasks if task.status not in OPEN_STATUSES)
+        start = self._next_number()
+        added = tuple(
+            Task(id=f"t{start + i}", title=title, description=description)
+            for i, (title, description) in enumerate(new)
+        )
+        return Plan(tasks=kept + added)
+
+    def open_tasks(self) -> tuple[Task, ...]:
+        return tuple(task for task in self.tasks if task.status in OPEN_STATUSES)
+
+    def _next_number(self) -> int:
+        numbers = [int(t.id[1:]) for t in self.tasks if t.id[1:].isdigit()]
+        return max(numbers, default=0) + 1
+
+    def render(self) -> str:
+        """The plan as the models read it."""
+        if not self.tasks:
+            return "(no plan yet)"
+        lines = []
+        for task in self.tasks:
+            line = f"- [{task.status}] {task.id}: {task.title}"
+            if task.description:
+                line += f" — {task.description}"
+            if task.note:
+                line += f" (note: {task.note})"
+            lines.append(line)
+        return "\n".join(lines)

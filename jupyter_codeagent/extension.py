@@ -1,0 +1,303 @@
+"""The server extension: settings (traitlets, each also read from the environment),
+service wiring at startup and clean shutdown."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Enum, Float, Int, List, Unicode, default
+
+from . import __version__
+from .config import APPROVAL_POLICIES, AgentSettings, ModelSettings
+from .routes import build_handlers
+from .services import CodeAgentServices
+
+SERVICES_KEY = "codeagent"
+
+
+def _env(name: str, fallback: str = "") -> str:
+    return os.environ.get(name, fallback).strip()
+
+
+def _env_number(name: str, fallback: float, cast: type = float) -> Any:
+    raw = _env(name)
+    if not raw:
+        return fallback
+    try:
+        return cast(raw)
+    except ValueError:
+        # A typo in an environment variable must not stop Jupyter from starting.
+        return fallback
+
+
+class CodeAgentExtension(ExtensionApp):
+    """Planner, coder and reviewer agents inside the notebook."""
+
+    name = "jupyter_codeagent"
+    description = "Planner, coder and reviewer agents that work in your notebook."
+    version = __version__
+    load_other_extensions = True
+
+    # --- model -------------------------------------------------------------
+    provider = Unicode(
+        config=True,
+        help="Language-model provider: 'openai' (also Ollama, vLLM, LM Studio, Azure and any "
+        "OpenAI-compatible server via openai_base_url) or 'anthropic'. Env: CODEAGENT_PROVIDER.",
+    )
+    model = Unicode(config=True, help="Default model name for every role. Env: CODEAGENT_MODEL.")
+    planner_model = Unicode(
+        config=True, help="Model of the planner (empty: the default). Env: CODEAGENT_PLANNER_MODEL."
+    )
+    coder_model = Unicode(
+        config=True, help="Model of the coder (empty: the default). Env: CODEAGENT_CODER_MODEL."
+    )
+    reviewer_model = Unicode(
+        config=True,
+        help="Model of the reviewer (empty: the default). Env: CODEAGENT_REVIEWER_MODEL.",
+    )
+    summarizer_model = Unicode(
+        config=True,
+        help="Model that condenses old history; a cheap one is fine. "
+        "Env: CODEAGENT_SUMMARIZER_MODEL.",
+    )
+    openai_base_url = Unicode(
+        config=True,
+        help="Base URL of an OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama. "
+        "Env: OPENAI_BASE_URL.",
+    )
+    openai_api_key = Unicode(
+        config=True,
+        help="API key for the OpenAI provider (may be empty for local servers). "
+        "Env: OPENAI_API_KEY. Never returned by any route nor logged.",
+    )
+    anthropic_base_url = Unicode(
+        config=True, help="Base URL of the Anthropic API (for proxies). Env: ANTHROPIC_BASE_URL."
+    )
+    anthropic_api_key = Unicode(
+        config=True,
+        help="API key for the Anthropic provider. Env: ANTHROPIC_API_KEY. "
+        "Never returned by any route nor logged.",
+    )
+    request_timeout = Float(
+        config=True,
+        help="Seconds before a model request times out. Env: CODEAGENT_REQUEST_TIMEOUT.",
+    )
+    max_retries = Int(
+        config=True,
+        help="Retries of a model call on rate limits, server errors and dropped streams. "
+        "Env: CODEAGENT_MAX_RETRIES.",
+    )
+
+    # --- agents -------------------------------------------------------------
+    approval = Enum(
+        list(APPROVAL_POLICIES),
+        config=True,
+        help="When cells need the user's approval: 'always' (every cell waits), 'risky' (low-risk "
+        "cells the reviewer approved run at once, others wait), 'never' (all run except blocked "
+        "ones). Env: CODEAGENT_APPROVAL.",
+    )
+    max_steps = Int(
+        config=True,
+        help="Model calls allowed in one run before it stops. Env: CODEAGENT_MAX_STEPS.",
+    )
+    max_review_rounds = Int(
+        config=True,
+        help="Times the reviewer may send one cell back for revision. "
+        "Env: CODEAGENT_MAX_REVIEW_ROUNDS.",
+    )
+    history_turns = Int(
+        config=True,
+        help="Recent conversation turns kept verbatim (older ones are summarized). "
+        "Env: CODEAGENT_HISTORY_TURNS.",
+    )
+    prompt_token_budget = Int(
+        config=True,
+        help="Input tokens allowed per model call; memory is trimmed to fit. "
+        "Env: CODEAGENT_PROMPT_TOKEN_BUDGET.",
+    )
+    execution_timeout = Float(
+        config=True,
+        help="Seconds a cell may run before the kernel is interrupted. "
+        "Env: CODEAGENT_EXECUTION_TIMEOUT.",
+    )
+    output_limit = Int(
+        config=True,
+        help="Characters of a cell's output shown to the model (head and tail kept). "
+        "Env: CODEAGENT_OUTPUT_LIMIT.",
+    )
+    knowledge_dirs = List(
+        Unicode(),
+        config=True,
+        help="Folders of Markdown knowledge (relative to the server root or absolute). "
+        "Default: .codeagent/knowledge. Env: CODEAGENT_KNOWLEDGE_DIRS (separated by os.pathsep).",
+    )
+    db_path = Unicode(
+        config=True,
+        help="SQLite database of sessions, events and audit. Default: codeagent.db in the Jupyter "
+        "data dir. Env: CODEAGENT_DB_PATH.",
+    )
+    probe_model_server = Bool(
+        True,
+        config=True,
+        help="Let the health route check that a custom base URL answers (cached briefly).",
+    )
+
+    @default("provider")
+    def _default_provider(self) -> str:
+        return _env("CODEAGENT_PROVIDER").lower()
+
+    @default("model")
+    def _default_model(self) -> str:
+        return _env("CODEAGENT_MODEL")
+
+    @default("planner_model")
+    def _default_planner_model(self) -> str:
+        return _env("CODEAGENT_PLANNER_MODEL")
+
+    @default("coder_model")
+    def _default_coder_model(self) -> str:
+        return _env("CODEAGENT_CODER_MODEL")
+
+    @default("reviewer_model")
+    def _default_reviewer_model(self) -> str:
+        return _env("CODEAGENT_REVIEWER_MODEL")
+
+    @default("summarizer_model")
+    def _default_summarizer_model(self) -> str:
+        return _env("CODEAGENT_SUMMARIZER_MODEL")
+
+    @default("openai_base_url")
+    def _default_openai_base_url(self) -> str:
+        return _env("OPENAI_BASE_URL")
+
+    @default("openai_api_key")
+    def _default_openai_api_key(self) -> str:
+        return _env("OPENAI_API_KEY")
+
+    @default("anthropic_base_url")
+    def _default_anthropic_base_url(self) -> str:
+        return _env("ANTHROPIC_BASE_URL")
+
+    @default("anthropic_api_key")
+    def _default_anthropic_api_key(self) -> str:
+        return _env("ANTHROPIC_API_KEY")
+
+    @default("request_timeout")
+    def _default_request_timeout(self) -> float:
+        return float(_env_number("CODEAGENT_REQUEST_TIMEOUT", 120.0))
+
+    @default("max_retries")
+    def _default_max_retries(self) -> int:
+        return int(_env_number("CODEAGENT_MAX_RETRIES", 4, int))
+
+    @default("approval")
+    def _default_approval(self) -> str:
+        value = _env("CODEAGENT_APPROVAL", "always").lower()
+        return value if value in APPROVAL_POLICIES else "always"
+
+    @default("max_steps")
+    def _default_max_steps(self) -> int:
+        return int(_env_number("CODEAGENT_MAX_STEPS", 30, int))
+
+    @default("max_review_rounds")
+    def _default_max_review_rounds(self) -> int:
+        return int(_env_number("CODEAGENT_MAX_REVIEW_ROUNDS", 2, int))
+
+    @default("history_turns")
+    def _default_history_turns(self) -> int:
+        return int(_env_number("CODEAGENT_HISTORY_TURNS", 6, int))
+
+    @default("prompt_token_budget")
+    def _default_prompt_token_budget(self) -> int:
+        return int(_env_number("CODEAGENT_PROMPT_TOKEN_BUDGET", 12_000, int))
+
+    @default("execution_timeout")
+    def _default_execution_timeout(self) -> float:
+        return float(_env_number("CODEAGENT_EXECUTION_TIMEOUT", 120.0))
+
+    @default("output_limit")
+    def _default_output_limit(self) -> int:
+        return int(_env_number("CODEAGENT_OUTPUT_LIMIT", 4_000, int))
+
+    @default("knowledge_dirs")
+    def _default_knowledge_dirs(self) -> list[str]:
+        raw = _env("CODEAGENT_KNOWLEDGE_DIRS")
+        if raw:
+            return [part for part in raw.split(os.pathsep) if part]
+        return [os.path.join(".codeagent", "knowledge")]
+
+    @default("db_path")
+    def _default_db_path(self) -> str:
+        return _env("CODEAGENT_DB_PATH")
+
+    # --- wiring ---------------------------------------------------------------
+
+    def model_settings(self) -> ModelSettings:
+        roles = {
+            "planner": self.planner_model,
+            "coder": self.coder_model,
+            "reviewer": self.reviewer_model,
+            "summarizer": self.summarizer_model,
+        }
+        return ModelSettings(
+            provider=self.provider.strip().lower(),
+            model=self.model.strip(),
+            role_models={role: name.strip() for role, name in roles.items() if name.strip()},
+            openai_base_url=self.openai_base_url.strip(),
+            openai_api_key=self.openai_api_key.strip(),
+            anthropic_base_url=self.anthropic_base_url.strip(),
+            anthropic_api_key=self.anthropic_api_key.strip(),
+            request_timeout=self.request_timeout,
+            max_retries=max(0, self.max_retries),
+        )
+
+    def agent_settings(self) -> AgentSettings:
+        root = self.serverapp.root_dir if self.serverapp else os.getcwd()
+        knowledge = tuple(
+            path if os.path.isabs(path) else os.path.join(root, path)
+            for path in self.knowledge_dirs
+        )
+        db_path = self.db_path or os.path.join(self.data_dir, "codeagent.db")
+        return AgentSettings(
+            approval=self.approval,
+            max_steps=max(1, self.max_steps),
+            max_review_rounds=max(0, self.max_review_rounds),
+            history_turns=max(0, self.history_turns),
+            prompt_token_budget=max(1_000, self.prompt_token_budget),
+            execution_timeout=max(1.0, self.execution_timeout),
+            output_limit_chars=max(200, self.output_limit),
+            knowledge_dirs=knowledge,
+            db_path=db_path,
+        )
+
+    def initialize_settings(self) -> None:
+        services = CodeAgentServices(
+            version=__version__,
+            model_settings=self.model_settings(),
+            agent_settings=self.agent_settings(),
+            probe_model_server=self.probe_model_server,
+            log=self.log,
+        )
+        services.start(self.serverapp)
+        self.settings[SERVICES_KEY] = services
+        readiness = services.configuration()
+        if readiness.ready:
+            self.log.info(
+                "jupyter-codeagent %s: provider %s, model %s, approval %s",
+                __version__,
+                readiness.provider,
+                readiness.model,
+                services.agent_settings.approval,
+            )
+        else:
+            self.log.warning("jupyter-codeagent %s: %s", __version__, readiness.reason)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(build_handlers())
+
+    async def stop_extension(self) -> None:
+        services = self.settings.get(SERVICES_KEY)
+        if isinstance(services, CodeAgentServices):
+            await services.close()
