@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
+from .config import APPROVAL_POLICIES, PROVIDERS
 
 
 def _configuration_from_environment() -> dict[str, object]:
@@ -42,6 +44,61 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if body["ready"] else 1
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .headless import RunOptions, run_notebook  # jupyter_server is imported only here
+
+    return run_notebook(
+        RunOptions(
+            notebook=args.notebook,
+            task=args.task,
+            approval=args.approval,
+            provider=args.provider,
+            model=args.model,
+            yes=args.yes,
+            interactive=True if args.interactive else None,
+            db_path=args.db,
+            verbose=args.verbose,
+        )
+    )
+
+
+def _add_run_parser(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the agents on a notebook file from the terminal (no browser needed)",
+        description="Plan, write, review and run cells for TASK in NOTEBOOK with a kernel "
+        "started for the run; the cells and their outputs are saved in the notebook. "
+        "Exit code: 0 done, 1 failed, 2 stopped (Ctrl-C).",
+    )
+    run.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file (created if missing)")
+    run.add_argument("task", metavar="TASK", help="what the agents should do")
+    run.add_argument(
+        "--approval",
+        choices=APPROVAL_POLICIES,
+        help="which cells wait for your approval (default: CODEAGENT_APPROVAL, else always)",
+    )
+    run.add_argument("--provider", choices=PROVIDERS, help="override CODEAGENT_PROVIDER")
+    run.add_argument("--model", help="override CODEAGENT_MODEL")
+    run.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="approve every cell that waits for approval (blocked cells still never run)",
+    )
+    run.add_argument(
+        "--interactive",
+        action="store_true",
+        help="ask on stdin even when it is not a terminal (answers piped in, one per line)",
+    )
+    run.add_argument(
+        "--db",
+        metavar="PATH",
+        help="SQLite file that keeps the session (default: a temporary one)",
+    )
+    run.add_argument("--verbose", "-v", action="store_true", help="log what the services do")
+    run.set_defaults(handler=_cmd_run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jupyter codeagent",
@@ -56,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--json", action="store_true", help="print JSON")
     check.set_defaults(handler=_cmd_check)
+    _add_run_parser(commands)
     return parser
 
 
