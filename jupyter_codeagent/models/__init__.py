@@ -5,7 +5,8 @@ Agents get a model from ``build_chat_model(settings, role)`` and call ``complete
 or ``stream()``; errors are the ``ModelError`` family of ``jupyter_codeagent.errors``.
 """
 
-from jupyter_codeagent.models.anthropic_model import AnthropicChatModel
+from typing import Any
+
 from jupyter_codeagent.models.base import (
     ChatModel,
     make_tool_call,
@@ -33,7 +34,6 @@ from jupyter_codeagent.models.messages import (
     Usage,
     UserMessage,
 )
-from jupyter_codeagent.models.openai_model import OpenAIChatModel
 from jupyter_codeagent.models.pricing import PRICES, Price, cost_for, set_price
 from jupyter_codeagent.models.retry import RetryPolicy
 
@@ -67,3 +67,16 @@ __all__ = [
     "set_price",
     "validate_tool_arguments",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The provider classes import their SDK (seconds each); load them only when asked.
+    if name == "OpenAIChatModel":
+        from jupyter_codeagent.models.openai_model import OpenAIChatModel
+
+        return OpenAIChatModel
+    if name == "AnthropicChatModel":
+        from jupyter_codeagent.models.anthropic_model import AnthropicChatModel
+
+        return AnthropicChatModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,9 +15,7 @@ from urllib.parse import urlsplit
 
 from jupyter_codeagent.config import PROVIDERS, ROLES, ModelSettings
 from jupyter_codeagent.errors import ConfigurationError
-from jupyter_codeagent.models.anthropic_model import AnthropicChatModel
 from jupyter_codeagent.models.base import ChatModel
-from jupyter_codeagent.models.openai_model import OpenAIChatModel
 from jupyter_codeagent.models.redact import display_url
 from jupyter_codeagent.models.retry import RetryPolicy
 
@@ -101,7 +99,12 @@ def build_chat_model(
     if not model:
         raise ConfigurationError(f"No model for the {role}: set CODEAGENT_MODEL.")
     if readiness.provider == "openai":
+        # The SDKs take seconds to import: only the configured one is loaded, on first use.
+        from jupyter_codeagent.models.openai_model import OpenAIChatModel
+
         return OpenAIChatModel(settings=settings, model=model, retry=retry)
+    from jupyter_codeagent.models.anthropic_model import AnthropicChatModel
+
     return AnthropicChatModel(settings=settings, model=model, retry=retry)
 
 
