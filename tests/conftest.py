@@ -37,3 +37,17 @@ def clean_model_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(_MODEL_ENV_PREFIXES):
             monkeypatch.delenv(name, raising=False)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last.
+
+    Playwright's sync API keeps its own event loop set as the thread's current loop
+    while the browser lives (session scope); pytest-jupyter would then pick it up as
+    the loop of every later server test. Ordering them last keeps the two apart.
+    """
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("browser") is not None or "tests/browser/" in item.nodeid
+        )
+    )
