@@ -66,3 +66,14 @@ export async function requestAPI<T>(
   }
   return body as T;
 }
+
+/** A readable sentence for any failure of a call (shown in the sidebar, never blank). */
+export function errorMessage(reason: unknown): string {
+  if (reason instanceof CodeAgentApiError) {
+    return reason.message;
+  }
+  if (reason instanceof Error) {
+    return reason.message || reason.name;
+  }
+  return String(reason);
+}

@@ -4,43 +4,53 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { codeAgentIcon } from './icon';
+import { CodeAgentClient } from './client';
+import { CommandIDs, addCommands } from './commands';
+import { AgentController } from './controller';
+import { CellStatusMarker } from './notebook/cellStatusMarker';
+import { SettingsSync } from './settings';
 import { CodeAgentSidebar } from './widget';
 
 const PLUGIN_ID = 'jupyter-codeagent:plugin';
 
-/** Command ids, stable for keyboard shortcuts and other extensions. */
-export const CommandIDs = {
-  open: 'codeagent:open'
-} as const;
+export { CommandIDs };
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Planner, coder and reviewer agents in a sidebar next to your notebook.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer],
+  requires: [INotebookTracker, IRenderMimeRegistry],
+  optional: [IEditorLanguageRegistry, ICommandPalette, ILayoutRestorer, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    rendermime: IRenderMimeRegistry,
+    languages: IEditorLanguageRegistry | null,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null
   ) => {
-    const sidebar = new CodeAgentSidebar();
+    const client = new CodeAgentClient();
+    const controller = new AgentController(app, tracker, client);
+    const sidebar = new CodeAgentSidebar({ controller, rendermime, languages });
     app.shell.add(sidebar, 'right', { rank: 600 });
     if (restorer) {
       restorer.add(sidebar, sidebar.id);
     }
+    new CellStatusMarker(tracker);
+    addCommands(app, controller, tracker, sidebar.id, palette);
 
-    app.commands.addCommand(CommandIDs.open, {
-      label: 'Code Agent: Open',
-      caption: 'Open the Code Agent sidebar',
-      icon: codeAgentIcon,
-      execute: () => {
-        app.shell.activateById(sidebar.id);
-      }
-    });
-    if (palette) {
-      palette.addItem({ command: CommandIDs.open, category: 'Code Agent' });
+    if (settingRegistry) {
+      const sync = new SettingsSync(client, () => void controller.refreshHealth());
+      void settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => sync.start(settings))
+        .catch(reason => console.error('jupyter-codeagent: cannot load the settings', reason));
     }
   }
 };

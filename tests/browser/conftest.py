@@ -71,60 +71,61 @@ def _wait_until_up(server: LabServer, timeout: float = 60.0) -> None:
     raise RuntimeError(f"jupyter lab did not start within {timeout}s:\n{server.log()}")
 
 
-@pytest.fixture
-def lab_server_factory(tmp_path: Path) -> Iterator[Callable[..., LabServer]]:
-    servers: list[LabServer] = []
-
-    def start(env: dict[str, str] | None = None, root: Path | None = None) -> LabServer:
-        port = _free_port()
-        token = f"test-token-{port}"
-        root_dir = root or tmp_path / "root"
-        root_dir.mkdir(parents=True, exist_ok=True)
-        log_path = tmp_path / f"lab-{port}.log"
-        child_env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("CODEAGENT_", "OPENAI_", "ANTHROPIC_"))
+def _start_lab(
+    base: Path, servers: list[LabServer], env: dict[str, str] | None, root: Path | None
+) -> LabServer:
+    port = _free_port()
+    token = f"test-token-{port}"
+    root_dir = root or base / "root"
+    root_dir.mkdir(parents=True, exist_ok=True)
+    log_path = base / f"lab-{port}.log"
+    child_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CODEAGENT_", "OPENAI_", "ANTHROPIC_"))
+    }
+    child_env.update(
+        {
+            "JUPYTER_CONFIG_DIR": str(base / "config"),
+            "JUPYTER_DATA_DIR": str(base / "data"),
+            "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+            "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+            "CODEAGENT_DB_PATH": str(base / "codeagent.db"),
         }
-        child_env.update(
-            {
-                "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-                "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-                "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-                "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
-                "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-                "CODEAGENT_DB_PATH": str(tmp_path / "codeagent.db"),
-            }
-        )
-        child_env.update(env or {})
-        command = [
-            sys.executable, "-m", "jupyterlab",
-            "--no-browser",
-            "--allow-root",  # CI runs as root
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root_dir}",
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ]  # fmt: skip
-        log_file = log_path.open("wb")
-        process = subprocess.Popen(
-            command, env=child_env, stdout=log_file, stderr=subprocess.STDOUT
-        )
-        server = LabServer(
-            url=f"http://127.0.0.1:{port}/",
-            token=token,
-            root=root_dir,
-            process=process,
-            log_path=log_path,
-        )
-        servers.append(server)
-        _wait_until_up(server)
-        return server
+    )
+    child_env.update(env or {})
+    # No "get notified about Jupyter news?" toast over the sidebar's composer.
+    notification = base / "settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True, exist_ok=True)
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    command = [
+        sys.executable, "-m", "jupyterlab",
+        "--no-browser",
+        "--allow-root",  # CI runs as root
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root_dir}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(command, env=child_env, stdout=log_file, stderr=subprocess.STDOUT)
+    server = LabServer(
+        url=f"http://127.0.0.1:{port}/",
+        token=token,
+        root=root_dir,
+        process=process,
+        log_path=log_path,
+    )
+    servers.append(server)
+    _wait_until_up(server)
+    return server
 
-    yield start
+
+def _stop_labs(servers: list[LabServer]) -> None:
     for server in servers:
         server.process.terminate()
         try:
@@ -134,8 +135,37 @@ def lab_server_factory(tmp_path: Path) -> Iterator[Callable[..., LabServer]]:
             server.process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def lab_server_factory(tmp_path: Path) -> Iterator[Callable[..., LabServer]]:
+    """Start `jupyter lab` subprocesses for one test (stopped after it)."""
+    servers: list[LabServer] = []
+
+    def start(env: dict[str, str] | None = None, root: Path | None = None) -> LabServer:
+        return _start_lab(tmp_path, servers, env, root)
+
+    yield start
+    _stop_labs(servers)
+
+
+@pytest.fixture(scope="module")
+def module_lab_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., LabServer]]:
+    """Like `lab_server_factory`, but the servers live for the whole test module."""
+    servers: list[LabServer] = []
+    base = tmp_path_factory.mktemp("lab")
+
+    def start(env: dict[str, str] | None = None, root: Path | None = None) -> LabServer:
+        return _start_lab(base, servers, env, root)
+
+    yield start
+    _stop_labs(servers)
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope: Playwright's sync API runs an event loop in this thread while it is
+    # open, and the async (pytest-jupyter) tests after the browser tests need it closed.
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (see .ci/run)")
     from playwright.sync_api import sync_playwright

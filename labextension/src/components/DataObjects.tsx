@@ -1,0 +1,46 @@
+import * as React from 'react';
+
+import type { IVariable } from '../types';
+import { useServices } from '../uiContext';
+
+export interface IDataObjectsProps {
+  variables: readonly IVariable[];
+}
+
+/** The kernel's data objects; clicking one puts `@name` into the message box. */
+export const DataObjects = React.memo(function DataObjects(props: IDataObjectsProps): JSX.Element | null {
+  const { controller } = useServices();
+  const [open, setOpen] = React.useState(true);
+  if (props.variables.length === 0) {
+    return null;
+  }
+  return (
+    <section className="jp-CodeAgent-data" aria-label="Data objects">
+      <button className="jp-CodeAgent-section-title" onClick={() => setOpen(!open)} aria-expanded={open}>
+        <span className={`jp-CodeAgent-caret ${open ? 'jp-mod-open' : ''}`} aria-hidden="true">
+          ▸
+        </span>
+        Data objects
+        <span className="jp-CodeAgent-plan-count">{props.variables.length}</span>
+      </button>
+      {open && (
+        <ul className="jp-CodeAgent-variables">
+          {props.variables.map(variable => (
+            <li key={variable.name}>
+              <button
+                className="jp-CodeAgent-variable"
+                data-name={variable.name}
+                title={`Mention @${variable.name} in your message`}
+                onClick={() => controller.insertIntoComposer(`@${variable.name}`)}
+              >
+                <span className="jp-CodeAgent-variable-name">{variable.name}</span>
+                <span className="jp-CodeAgent-variable-type">{variable.type}</span>
+                <span className="jp-CodeAgent-variable-summary">{variable.summary}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+});

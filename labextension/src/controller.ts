@@ -1,0 +1,462 @@
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { Signal } from '@lumino/signaling';
+
+import { CodeAgentApiError, IHealth, errorMessage } from './api';
+import { CodeAgentClient } from './client';
+import { ConnectionStatus, SessionConnection } from './connection';
+import { findAgentCell, findPanel, normalizePath } from './notebook/agentCells';
+import { NotebookApplier } from './notebook/applier';
+import { ICellAttachment, messageWithAttachment } from './notebook/cellContext';
+import { reduce } from './state/reducer';
+import { Action, IViewState, initialState, pendingCells } from './state/viewState';
+import type { ISessionSnapshot, ISessionSummary, SessionEvent } from './types';
+
+/** Everything the sidebar shows; a new object on every change (for useSyncExternalStore). */
+export interface IAgentUIState {
+  health: IHealth | null;
+  healthError: string | null;
+  /** The notebook the chat is bound to (the active notebook). */
+  notebookPath: string | null;
+  sessions: readonly ISessionSummary[];
+  sessionId: string | null;
+  /** The notebook of the loaded session (differs from notebookPath for a reopened old one). */
+  sessionPath: string | null;
+  loading: boolean;
+  connection: ConnectionStatus | 'none';
+  view: IViewState;
+  /** The last failed action, as a sentence. */
+  banner: string | null;
+  sending: boolean;
+  composer: string;
+  attachment: ICellAttachment | null;
+  /** The session's notebook is open here, so agent cells are applied to it live. */
+  attached: boolean;
+}
+
+const KERNEL_WAIT_MS = 15_000;
+
+/**
+ * The sidebar's state and actions: binds the chat to the active notebook, loads a
+ * session (snapshot + event replay through a SessionConnection), and calls the routes.
+ */
+export class AgentController {
+  constructor(
+    private readonly _app: JupyterFrontEnd,
+    private readonly _tracker: INotebookTracker,
+    readonly client: CodeAgentClient = new CodeAgentClient()
+  ) {
+    this._applier = new NotebookApplier(_tracker);
+    this._state = {
+      health: null,
+      healthError: null,
+      notebookPath: null,
+      sessions: [],
+      sessionId: null,
+      sessionPath: null,
+      loading: false,
+      connection: 'none',
+      view: initialState(),
+      banner: null,
+      sending: false,
+      composer: '',
+      attachment: null,
+      attached: false
+    };
+    _tracker.currentChanged.connect((_, panel) => void this.bindNotebook(panel));
+    _tracker.widgetAdded.connect((_, panel) => {
+      panel.disposed.connect(() => this._updateAttached());
+      void panel.context.ready.then(() => this._updateAttached());
+      this._updateAttached();
+    });
+    void this.refreshHealth();
+    void this.bindNotebook(_tracker.currentWidget);
+  }
+
+  /** Emitted when the composer should take focus (a command attached a cell...). */
+  readonly focusRequested = new Signal<this, void>(this);
+  /** Emitted with text to insert at the composer's cursor (`@name` of a variable). */
+  readonly insertRequested = new Signal<this, string>(this);
+
+  // --- store ----------------------------------------------------------------------------
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this._listeners.add(listener);
+    return () => this._listeners.delete(listener);
+  };
+
+  readonly getState = (): IAgentUIState => this._state;
+
+  private _set(changes: Partial<IAgentUIState>): void {
+    this._state = { ...this._state, ...changes };
+    for (const listener of this._listeners) {
+      listener();
+    }
+  }
+
+  private _dispatch(action: Action): void {
+    const view = reduce(this._state.view, action);
+    if (view !== this._state.view) {
+      this._set({ view });
+    }
+  }
+
+  // --- health and sessions -----------------------------------------------------------------
+
+  async refreshHealth(): Promise<void> {
+    this._set({ healthError: null });
+    try {
+      this._set({ health: await this.client.health() });
+    } catch (reason) {
+      this._set({ health: null, healthError: errorMessage(reason) });
+    }
+  }
+
+  async refreshSessions(): Promise<ISessionSummary[]> {
+    try {
+      const sessions = await this.client.listSessions();
+      this._set({ sessions });
+      return sessions;
+    } catch (reason) {
+      this._set({ banner: `Could not list the sessions: ${errorMessage(reason)}` });
+      return [...this._state.sessions];
+    }
+  }
+
+  /** Follow the active notebook: its newest session, or an empty chat until the first message. */
+  async bindNotebook(panel: NotebookPanel | null): Promise<void> {
+    if (!panel) {
+      return; // the last notebook closed: keep showing the session
+    }
+    await panel.context.ready;
+    const path = normalizePath(panel.context.localPath);
+    if (path === this._state.notebookPath) {
+      return;
+    }
+    this._set({ notebookPath: path });
+    if (path === this._state.sessionPath) {
+      return;
+    }
+    const token = ++this._bindToken;
+    const sessions = await this.refreshSessions();
+    if (token !== this._bindToken) {
+      return;
+    }
+    const newest = sessions
+      .filter(session => normalizePath(session.notebook_path) === path)
+      .sort((a, b) => b.updated - a.updated)[0];
+    if (newest) {
+      await this.openSession(newest.id);
+    } else {
+      this._closeSession();
+    }
+  }
+
+  /** Load a session: its snapshot, then every event (replayed, then live). */
+  async openSession(sessionId: string): Promise<void> {
+    const token = ++this._openToken;
+    this._closeSession();
+    this._set({ sessionId, loading: true, view: initialState(sessionId), banner: null });
+    let snapshot: ISessionSnapshot;
+    try {
+      snapshot = await this.client.getSession(sessionId);
+    } catch (reason) {
+      if (token === this._openToken) {
+        this._set({ loading: false, banner: `Could not open the session: ${errorMessage(reason)}` });
+      }
+      return;
+    }
+    if (token !== this._openToken) {
+      return;
+    }
+    this._dispatch({ type: 'snapshot', snapshot });
+    this._set({ sessionPath: normalizePath(snapshot.notebook_path), loading: false });
+    this._connection = new SessionConnection({
+      sessionId,
+      serverSettings: this.client.serverSettings,
+      after: 0,
+      applier: this._applier,
+      onEvents: events => this._onEvents(events),
+      onStatus: connection => this._set({ connection }),
+      shouldReconnect: () => this._sessionExists(sessionId)
+    });
+    this._set({ connection: 'connecting' });
+    this._updateAttached();
+  }
+
+  /** A fresh session for the active notebook. */
+  async newSession(): Promise<string | null> {
+    let path = this._state.notebookPath;
+    const current = this._tracker.currentWidget;
+    if (!path && current) {
+      await current.context.ready; // the notebook is still loading
+      path = normalizePath(current.context.localPath);
+    }
+    if (!path) {
+      this._set({ banner: 'Open a notebook first: a session works in one notebook.' });
+      return null;
+    }
+    try {
+      const kernelId = await this._kernelOf(path);
+      const created = await this.client.createSession(path, kernelId);
+      void this.refreshSessions();
+      await this.openSession(created.id);
+      return created.id;
+    } catch (reason) {
+      this._set({ banner: `Could not start a session: ${errorMessage(reason)}` });
+      return null;
+    }
+  }
+
+  async deleteSession(sessionId: string): Promise<void> {
+    try {
+      await this.client.deleteSession(sessionId);
+    } catch (reason) {
+      this._set({ banner: `Could not delete the session: ${errorMessage(reason)}` });
+      return;
+    }
+    if (sessionId === this._state.sessionId) {
+      this._closeSession();
+    }
+    await this.refreshSessions();
+  }
+
+  // --- chat --------------------------------------------------------------------------------
+
+  setComposer(text: string): void {
+    this._set({ composer: text });
+  }
+
+  insertIntoComposer(text: string): void {
+    this.insertRequested.emit(text);
+  }
+
+  /** Attach a notebook cell to the next message and prefill the request. */
+  attachCell(attachment: ICellAttachment, prompt: string): void {
+    this._set({ attachment, composer: prompt });
+    this.focusRequested.emit();
+  }
+
+  clearAttachment(): void {
+    this._set({ attachment: null });
+  }
+
+  dismissBanner(): void {
+    this._set({ banner: null });
+  }
+
+  async send(): Promise<void> {
+    const { composer, attachment, sending } = this._state;
+    const text = messageWithAttachment(composer, attachment).trim();
+    if (!text || sending) {
+      return;
+    }
+    this._set({ sending: true, banner: null });
+    try {
+      let sessionId = this._state.sessionId;
+      if (!sessionId) {
+        sessionId = await this.newSession();
+        if (!sessionId) {
+          return;
+        }
+      }
+      await this.client.sendMessage(sessionId, text);
+      this._set({ composer: '', attachment: null });
+    } catch (reason) {
+      this._set({ banner: this._explain(reason) });
+      if (reason instanceof CodeAgentApiError && reason.status === 503) {
+        void this.refreshHealth();
+      }
+    } finally {
+      this._set({ sending: false });
+    }
+  }
+
+  async stop(): Promise<void> {
+    const sessionId = this._state.sessionId;
+    if (!sessionId) {
+      return;
+    }
+    try {
+      await this.client.stop(sessionId);
+    } catch (reason) {
+      this._set({ banner: `Could not stop the run: ${errorMessage(reason)}` });
+    }
+  }
+
+  // --- decisions ---------------------------------------------------------------------------
+
+  /** Run a proposed cell; if the user edited it in the notebook, that code runs. */
+  async approve(cellId: string): Promise<void> {
+    const sessionId = this._state.sessionId;
+    const cell = this._state.view.cells[cellId];
+    if (!sessionId || !cell) {
+      return;
+    }
+    const current = this.notebookSource(cellId);
+    const edited = current !== null && current.trim() && current !== cell.source ? current : undefined;
+    this._dispatch({ type: 'decision_sent', cellId, decision: 'approve' });
+    try {
+      await this.client.approve(sessionId, cellId, edited);
+    } catch (reason) {
+      this._dispatch({ type: 'decision_failed', cellId });
+      this._set({ banner: `Could not approve the cell: ${errorMessage(reason)}` });
+    }
+  }
+
+  async reject(cellId: string, reason?: string): Promise<void> {
+    const sessionId = this._state.sessionId;
+    if (!sessionId || !this._state.view.cells[cellId]) {
+      return;
+    }
+    this._dispatch({ type: 'decision_sent', cellId, decision: 'reject' });
+    try {
+      await this.client.reject(sessionId, cellId, reason?.trim() || undefined);
+    } catch (error) {
+      this._dispatch({ type: 'decision_failed', cellId });
+      this._set({ banner: `Could not reject the cell: ${errorMessage(error)}` });
+    }
+  }
+
+  /** The first cell waiting for a decision (keyboard shortcuts act on it). */
+  firstPendingCell(): string | null {
+    return pendingCells(this._state.view)[0]?.cellId ?? null;
+  }
+
+  async answer(questionId: string, text: string): Promise<void> {
+    const sessionId = this._state.sessionId;
+    if (!sessionId || !text.trim()) {
+      return;
+    }
+    try {
+      await this.client.answer(sessionId, questionId, text.trim());
+      this._dispatch({ type: 'question_answered', questionId, text: text.trim() });
+    } catch (reason) {
+      this._set({ banner: `Could not send the answer: ${errorMessage(reason)}` });
+    }
+  }
+
+  /** The agent cell's current source in the open notebook (null if not open / not found). */
+  notebookSource(cellId: string): string | null {
+    const path = this._state.sessionPath;
+    const panel = path ? findPanel(this._tracker, path) : null;
+    const model = panel?.content.model;
+    if (!model) {
+      return null;
+    }
+    const index = findAgentCell(model, cellId);
+    return index < 0 ? null : model.cells.get(index).sharedModel.getSource();
+  }
+
+  /** Edit: show the agent cell in the notebook, in edit mode with the cursor in it. */
+  async editCell(cellId: string): Promise<void> {
+    const path = this._state.sessionPath;
+    if (!path) {
+      return;
+    }
+    let panel = findPanel(this._tracker, path);
+    if (!panel) {
+      await this._app.commands.execute('docmanager:open', { path, factory: 'Notebook' });
+      panel = findPanel(this._tracker, path);
+    }
+    if (!panel) {
+      this._set({ banner: `Could not open ${path} to edit the cell.` });
+      return;
+    }
+    await panel.context.ready;
+    const model = panel.content.model;
+    const index = model ? findAgentCell(model, cellId) : -1;
+    if (index < 0) {
+      this._set({ banner: 'This cell is not in the notebook (was it deleted?).' });
+      return;
+    }
+    this._app.shell.activateById(panel.id);
+    const notebook = panel.content;
+    notebook.activeCellIndex = index;
+    notebook.deselectAll();
+    const cell = notebook.widgets[index];
+    await notebook.scrollToCell(cell);
+    notebook.mode = 'edit';
+    cell.editor?.focus();
+  }
+
+  dispose(): void {
+    this._closeSession();
+    Signal.clearData(this);
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private _onEvents(events: SessionEvent[]): void {
+    this._dispatch({ type: 'events', events });
+    if (events.some(event => event.type === 'run_finished' || event.type === 'run_started')) {
+      void this.refreshSessions();
+    }
+  }
+
+  private _closeSession(): void {
+    this._connection?.dispose();
+    this._connection = null;
+    this._set({
+      sessionId: null,
+      sessionPath: null,
+      view: initialState(),
+      connection: 'none',
+      loading: false,
+      attached: false
+    });
+  }
+
+  private _updateAttached(): void {
+    const path = this._state.sessionPath;
+    const attached = path !== null && findPanel(this._tracker, path) !== null;
+    this._connection?.setAttached(attached);
+    if (attached !== this._state.attached) {
+      this._set({ attached });
+    }
+  }
+
+  private async _sessionExists(sessionId: string): Promise<boolean> {
+    try {
+      await this.client.getSession(sessionId);
+      return true;
+    } catch (reason) {
+      if (reason instanceof CodeAgentApiError && reason.status === 404) {
+        if (sessionId === this._state.sessionId) {
+          this._set({ banner: 'This session no longer exists on the server.' });
+        }
+        return false;
+      }
+      return true;
+    }
+  }
+
+  private async _kernelOf(path: string): Promise<string | null> {
+    const panel = findPanel(this._tracker, path);
+    if (!panel) {
+      return null;
+    }
+    const context = panel.sessionContext;
+    await Promise.race([context.ready, new Promise(resolve => setTimeout(resolve, KERNEL_WAIT_MS))]);
+    return context.session?.kernel?.id ?? null;
+  }
+
+  private _explain(reason: unknown): string {
+    if (reason instanceof CodeAgentApiError) {
+      if (reason.status === 409) {
+        return 'The agents are still working on the previous request: wait for it or press Stop.';
+      }
+      if (reason.code === 'not_configured') {
+        return `No model is configured: ${reason.message}`;
+      }
+    }
+    return `Could not send the message: ${errorMessage(reason)}`;
+  }
+
+  private _state: IAgentUIState;
+  private readonly _listeners = new Set<() => void>();
+  private readonly _applier: NotebookApplier;
+  private _connection: SessionConnection | null = null;
+  private _bindToken = 0;
+  private _openToken = 0;
+}

@@ -1,0 +1,22 @@
+import type { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import * as React from 'react';
+
+import type { AgentController } from './controller';
+
+/** What the sidebar's components need from JupyterLab, passed down once. */
+export interface IUIServices {
+  controller: AgentController;
+  rendermime: IRenderMimeRegistry;
+  languages: IEditorLanguageRegistry | null;
+}
+
+export const UIServices = React.createContext<IUIServices | null>(null);
+
+export function useServices(): IUIServices {
+  const services = React.useContext(UIServices);
+  if (!services) {
+    throw new Error('The Code Agent components need the UIServices context.');
+  }
+  return services;
+}

@@ -1,0 +1,129 @@
+"""Helpers for driving the Code Agent sidebar and the notebook in Playwright tests."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .conftest import LabServer
+
+SIDEBAR = "#jp-codeagent-sidebar"
+TIMEOUT = 60_000
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def write_notebook(root: Path, name: str, sources: tuple[str, ...] = ()) -> Path:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNELSPEC})
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    path = root / name
+    nbformat.write(nb, path)
+    return path
+
+
+def model_env(fake: Any, **extra: str) -> dict[str, str]:
+    env = {
+        "CODEAGENT_PROVIDER": "openai",
+        "CODEAGENT_MODEL": "fake-model",
+        "OPENAI_BASE_URL": fake.openai_base_url,
+        "OPENAI_API_KEY": "sk-fake",
+        "CODEAGENT_MAX_RETRIES": "0",
+        "CODEAGENT_APPROVAL": "always",
+    }
+    env.update(extra)
+    return env
+
+
+def api(server: LabServer, method: str, path: str, body: Any = None) -> Any:
+    """Call a codeagent route from the test (token auth)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{server.url}codeagent/{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read().decode()
+    return json.loads(text) if text else None
+
+
+def open_notebook(page: Any, server: LabServer, name: str) -> None:
+    """Open JupyterLab on a notebook and wait for its kernel to be idle."""
+    # A workspace of its own per notebook: no tabs or panels restored from another test.
+    workspace = name.replace(".", "-")
+    page.goto(
+        server.lab_url(f"lab/workspaces/{workspace}/tree/{name}"), wait_until="domcontentloaded"
+    )
+    page.wait_for_selector(".jp-NotebookPanel", timeout=TIMEOUT)
+    page.wait_for_selector(
+        ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT
+    )
+
+
+def open_sidebar(page: Any) -> None:
+    tab = page.locator('.jp-SideBar.jp-mod-right li[data-id="jp-codeagent-sidebar"]')
+    tab.wait_for(timeout=TIMEOUT)
+    try:  # a restored layout may open it by itself
+        page.wait_for_selector(SIDEBAR, state="visible", timeout=1500)
+    except Exception:
+        tab.click()
+    page.wait_for_selector(f"{SIDEBAR} .jp-CodeAgent-health-ready", timeout=TIMEOUT)
+    page.wait_for_selector(f"{SIDEBAR} .jp-CodeAgent-input", timeout=TIMEOUT)
+
+
+def send(page: Any, text: str) -> None:
+    box = page.locator(f"{SIDEBAR} .jp-CodeAgent-input")
+    box.fill(text)
+    box.press("Enter")
+
+
+def card(page: Any, index: int) -> Any:
+    """The index-th review card (0-based), once it exists."""
+    locator = page.locator(f"{SIDEBAR} .jp-CodeAgent-card").nth(index)
+    locator.wait_for(timeout=TIMEOUT)
+    return locator
+
+
+def wait_card_status(page: Any, index: int, status: str) -> Any:
+    locator = card(page, index)
+    page.wait_for_function(
+        """([index, status]) => {
+            const cards = document.querySelectorAll('#jp-codeagent-sidebar .jp-CodeAgent-card');
+            return cards[index] && cards[index].dataset.status === status;
+        }""",
+        arg=[index, status],
+        timeout=TIMEOUT,
+    )
+    return locator
+
+
+def wait_run_status(page: Any, status: str) -> None:
+    page.wait_for_selector(f"{SIDEBAR} .jp-CodeAgent-pill[data-status='{status}']", timeout=TIMEOUT)
+
+
+def messages(page: Any) -> list[dict[str, str]]:
+    return page.eval_on_selector_all(
+        f"{SIDEBAR} .jp-CodeAgent-message",
+        """nodes => nodes.map(n => ({
+            agent: n.dataset.agent,
+            text: n.querySelector('.jp-CodeAgent-message-text').innerText.trim(),
+            streaming: n.classList.contains('jp-mod-streaming')
+        }))""",
+    )
+
+
+def agent_cells(page: Any) -> list[dict[str, Any]]:
+    """The agent cells of the open notebook as JupyterLab shows them."""
+    return page.eval_on_selector_all(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-CodeAgent-cell",
+        """nodes => nodes.map(n => ({
+            status: n.dataset.codeagentStatus,
+            source: n.querySelector('.jp-InputArea-editor').innerText,
+            outputs: (n.querySelector('.jp-OutputArea') || {innerText: ''}).innerText,
+        }))""",
+    )
