@@ -245,6 +245,8 @@ class Session:
         if pending is None or pending[1].done():
             raise NotFound(f"No open question '{question_id}' in this session.")
         pending[1].set_result(text.strip())
+        # The answer is part of the conversation: a client replaying events sees it.
+        self.emit("message", {"role": "user", "text": text.strip(), "question_id": question_id})
 
     def _waiting_cell(self, cell_id: str) -> asyncio.Future[UserDecision]:
         cell = self.store.get_cell(self.id, cell_id)  # NotFound for unknown ids

@@ -271,6 +271,8 @@ async def test_planner_answers_directly_and_ask_user_round_trip(api: Api, fake: 
     )
     finished = await events.until_type("run_finished")
     assert finished == {**finished, "status": "done", "summary": "Revenue is in **EUR** then."}
+    answer = [e for e in events.of_type("message") if e.get("question_id")]
+    assert answer == [{**answer[0], "role": "user", "text": "EUR"}]
     assert "EUR" in tool_results_text(script.requests_of("planner")[-1])
     assert not events.of_type("plan")
     state = await api.get(session["id"])

@@ -115,6 +115,8 @@ export interface IMessageEvent extends IEventBase {
   role: 'user' | 'assistant';
   agent?: string;
   text: string;
+  /** Set when this user message is the answer to an `ask_user` question. */
+  question_id?: string;
 }
 export interface IDeltaEvent extends IEventBase {
   type: 'delta';

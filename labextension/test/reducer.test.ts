@@ -287,6 +287,17 @@ describe('questions, plan, variables, usage', () => {
     assert.equal(state.status, 'running');
   });
 
+  test('a replayed answer closes its question without a chat bubble', () => {
+    const log = new Log();
+    log.add({ type: 'run_started', turn: 0 });
+    log.add({ type: 'question', question_id: 'q1', text: 'Which currency?' });
+    log.add({ type: 'message', role: 'user', text: 'EUR', question_id: 'q1' });
+    const state = run(log.events);
+    assert.equal(state.questions.q1.open, false);
+    assert.equal(state.questions.q1.answer, 'EUR');
+    assert.deepEqual(state.timeline.map(i => i.kind), ['question']);
+  });
+
   test('plan updates keep descriptions; progress counts done and skipped', () => {
     const log = new Log();
     const start = reduce(initialState('s1'), {

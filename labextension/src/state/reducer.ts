@@ -222,6 +222,19 @@ function applySnapshot(state: IViewState, snapshot: ISessionSnapshot): IViewStat
 // --- messages and drafts ----------------------------------------------------------------
 
 function onMessage(state: IViewState, event: IMessageEvent): IViewState {
+  if (event.role === 'user' && event.question_id !== undefined) {
+    // The answer to a question belongs on its card, not in a second chat bubble.
+    const question = state.questions[event.question_id];
+    if (question) {
+      return {
+        ...state,
+        questions: {
+          ...state.questions,
+          [event.question_id]: { ...question, open: false, answer: event.text }
+        }
+      };
+    }
+  }
   if (event.role === 'user') {
     return appendItem(state, messageItem(`m-${event.seq}`, 'user', null, event.text));
   }
