@@ -5,6 +5,11 @@ fresh read-modify-write under a per-path lock: cells the user added or edited on
 disk since our last write are kept, and concurrent operations of two sessions on one
 notebook cannot lose each other's cells. Going through the contents manager (not
 ``open()``) keeps the server's checkpoints, hooks, signing and custom storage.
+
+Reading a notebook through the contents manager validates it and checks its signature;
+for a run that writes three times per cell that was most of the server's time per
+agent step. So the writer keeps the notebook it last saved with the file's
+``last_modified``, and re-reads only when the file changed since (a cheap stat).
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from .paths import resolve_notebook_path
 
 log = logging.getLogger(__name__)
 
+# Statuses the file does not record on their own (see ``update_cell``).
+TRANSIENT_STATUSES = frozenset({"running"})
+
 
 async def _maybe_await(value: Any) -> Any:
     if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
@@ -36,6 +44,8 @@ class FileNotebookWriter:
         self._contents = contents_manager
         self._root_dir = root_dir
         self._locks: dict[str, asyncio.Lock] = {}
+        # api_path -> (last_modified reported after our save, the notebook we saved)
+        self._saved: dict[str, tuple[Any, Any]] = {}
 
     async def insert_cell(
         self,
@@ -80,6 +90,10 @@ class FileNotebookWriter:
         execution_count: int | None = None,
     ) -> None:
         api_path = resolve_notebook_path(self._root_dir, path)
+        if status in TRANSIENT_STATUSES and source is None and outputs is None:
+            # Only a browser shows a cell while it runs; the file records the outcome
+            # a moment later, so this write would cost a full save for nothing.
+            return
         async with self._lock(api_path):
             nb = await self._load(api_path, create=False)
             index = find_agent_cell(nb, cell_id)
@@ -106,6 +120,16 @@ class FileNotebookWriter:
         return self._locks.setdefault(api_path, asyncio.Lock())
 
     async def _load(self, api_path: str, *, create: bool) -> Any:
+        saved = self._saved.pop(api_path, None)
+        if saved is not None and saved[0] is not None:
+            try:
+                model = await _maybe_await(
+                    self._contents.get(api_path, content=False, type="notebook")
+                )
+            except Exception:  # gone or unreadable: the full path below says why
+                model = None
+            if model is not None and model.get("last_modified") == saved[0]:
+                return saved[1]  # unchanged since our own save
         try:
             exists = await _maybe_await(self._contents.file_exists(api_path))
         except Exception as exc:
@@ -131,6 +155,8 @@ class FileNotebookWriter:
             raise NotebookError(f"Refusing to write an invalid notebook: {exc.message}") from exc
         model = {"type": "notebook", "format": "json", "content": nb}
         try:
-            await _maybe_await(self._contents.save(model, api_path))
+            saved = await _maybe_await(self._contents.save(model, api_path))
         except Exception as exc:
             raise NotebookError(f"Cannot save the notebook {api_path}: {exc}") from exc
+        if isinstance(saved, dict):
+            self._saved[api_path] = (saved.get("last_modified"), nb)
