@@ -116,7 +116,7 @@ export const ReviewCard = React.memo(function ReviewCard(props: IReviewCardProps
       <FindingsList findings={cell.review.findings ?? []} />
       {blocked && (
         <div className="jp-CodeAgent-card-reason jp-mod-blocked" role="note">
-          This cell will not run: {cell.reason ?? 'it was blocked by the safety policy.'}
+          {cell.reason ?? 'Blocked by the safety policy. This cell will not run.'}
         </div>
       )}
       {cell.status === 'rejected' && (
