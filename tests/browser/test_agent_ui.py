@@ -6,6 +6,7 @@ its own notebook, so each has its own session.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -417,3 +418,114 @@ def wait_for_api(lab: LabServer, check: Callable[[Any], bool], timeout: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"the server's settings stayed {settings}")
         time.sleep(0.2)
+
+
+def test_dropped_websocket_resumes_from_the_last_event(
+    page: Any, lab: LabServer, fake: Any
+) -> None:
+    # Every events socket goes through this route, so the test can cut one mid-stream.
+    sockets: list[Any] = []
+
+    def relay(ws: Any) -> None:
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r".*/codeagent/sessions/[^/]+/events.*"), relay)
+    write_notebook(lab.root, "dropped.ipynb")
+    script = new_script(fake)
+    intro = " ".join(f"word{i}" for i in range(120))
+    script.planner(
+        FakeReply(
+            text=intro,
+            tool_calls=[FakeToolCall("create_plan", {"tasks": [{"title": "Add"}]})],
+            chunk_delay=0.03,
+        )
+    )
+    script.coder(propose("6 * 7", "Multiply.", "t1"), finish("It is 42."))
+    script.reviewer(review())
+    open_notebook(page, lab, "dropped.ipynb")
+    open_sidebar(page)
+    send(page, "multiply")
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#jp-codeagent-sidebar .jp-mod-streaming');"
+        " return s && s.innerText.includes('word20'); }",
+        timeout=TIMEOUT,
+    )
+    before = len(sockets)
+    sockets[-1].close(code=1006, reason="network dropped")  # the connection dies
+    deadline = time.monotonic() + 30
+    while len(sockets) == before and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert len(sockets) > before, "the sidebar did not reconnect"
+    after = int(re.search(r"after=(\d+)", sockets[-1].url).group(1))  # type: ignore[union-attr]
+    assert after > 0  # it resumed from the last event it had, not from the start
+
+    pending = wait_card_status(page, 0, "proposed")
+    found = messages(page)
+    assert [m["agent"] for m in found] == ["user", "planner"]
+    assert found[1]["text"] == intro  # nothing lost, nothing repeated across the drop
+    pending.locator(".jp-CodeAgent-approve").click()
+    wait_card_status(page, 0, "done")
+    wait_run_status(page, "done")
+    assert [m["agent"] for m in messages(page)] == ["user", "planner", "coder"]
+    assert len(page.locator(f"{SIDEBAR} .jp-CodeAgent-card").all()) == 1
+
+
+def test_switching_notebooks_switches_sessions_and_old_ones_reopen(
+    page: Any, lab: LabServer, fake: Any
+) -> None:
+    write_notebook(lab.root, "first.ipynb")
+    write_notebook(lab.root, "second.ipynb")
+    script = new_script(fake)
+    script.planner(text("Answer for first."), text("Answer for second."))
+    open_notebook(page, lab, "first.ipynb")
+    open_sidebar(page)
+    send(page, "hello first")
+    wait_run_status(page, "done")
+    first_chat = [(m["agent"], m["text"]) for m in messages(page)]
+    assert first_chat == [("user", "hello first"), ("planner", "Answer for first.")]
+
+    # Opening another notebook binds the chat to it: a fresh conversation.
+    page.locator(".jp-DirListing-itemText", has_text="second.ipynb").dblclick()
+    page.wait_for_function(
+        "() => document.querySelector('.lm-TabBar-tab.jp-mod-current')?.innerText"
+        ".includes('second.ipynb')",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('#jp-codeagent-sidebar .jp-CodeAgent-message')"
+        ".length === 0",
+        timeout=TIMEOUT,
+    )
+    send(page, "hello second")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#jp-codeagent-sidebar .jp-CodeAgent-message')]"
+        ".some(n => n.innerText.includes('Answer for second.'))",
+        timeout=TIMEOUT,
+    )
+
+    # Back to the first notebook: its own conversation is back.
+    page.locator(".lm-TabBar-tab", has_text="first.ipynb").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#jp-codeagent-sidebar .jp-CodeAgent-message')]"
+        ".some(n => n.innerText.includes('Answer for first.'))",
+        timeout=TIMEOUT,
+    )
+    assert [(m["agent"], m["text"]) for m in messages(page)] == first_chat
+
+    # "New" starts over; the session list reopens the earlier conversation.
+    page.locator(f"{SIDEBAR} .jp-CodeAgent-new-session").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#jp-codeagent-sidebar .jp-CodeAgent-message')"
+        ".length === 0",
+        timeout=TIMEOUT,
+    )
+    sessions = api(lab, "GET", "sessions")
+    first_id = next(s["id"] for s in sessions if s["title"] == "hello first")
+    page.select_option(f"{SIDEBAR} .jp-CodeAgent-session-select", value=first_id)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#jp-codeagent-sidebar .jp-CodeAgent-message')]"
+        ".some(n => n.innerText.includes('Answer for first.'))",
+        timeout=TIMEOUT,
+    )
+    assert [(m["agent"], m["text"]) for m in messages(page)] == first_chat

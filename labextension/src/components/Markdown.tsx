@@ -20,7 +20,10 @@ export const Markdown = React.memo(function Markdown(props: IMarkdownProps): JSX
   const host = React.useRef<HTMLDivElement>(null);
   const renderer = React.useRef<IRenderMime.IRenderer | null>(null);
 
-  React.useEffect(() => {
+  // A layout effect: its cleanup runs while the host node is still in the document.
+  // (A passive effect's cleanup runs after React removed the node, and Lumino refuses
+  // to detach a widget whose node is gone: switching notebooks crashed the panel.)
+  React.useLayoutEffect(() => {
     const node = host.current;
     if (!node) {
       return;
@@ -30,10 +33,15 @@ export const Markdown = React.memo(function Markdown(props: IMarkdownProps): JSX
     Widget.attach(widget, node);
     return () => {
       renderer.current = null;
-      if (widget.isAttached) {
-        Widget.detach(widget);
+      try {
+        if (widget.isAttached && widget.node.isConnected) {
+          Widget.detach(widget);
+        }
+        widget.dispose();
+      } catch (reason) {
+        // The node is already gone with its React host; nothing visible is left behind.
+        console.debug('jupyter-codeagent: Markdown renderer cleanup', reason);
       }
-      widget.dispose();
     };
   }, [rendermime]);
 
