@@ -25,7 +25,6 @@ from .store import EventRecord, SessionRecord, SessionStore
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 20_000
-ACTIVE_STATUSES = ("running", "waiting")
 STOP_GRACE_SECONDS = 10.0
 VARIABLES_TIMEOUT = 5.0
 

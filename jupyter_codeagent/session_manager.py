@@ -98,9 +98,6 @@ class SessionManager:
             for old in old_models:
                 await old.aclose()
 
-    def sessions_for(self, notebook_path: str) -> list[Session]:
-        return [s for s in self._sessions.values() if s.notebook_path == notebook_path]
-
     async def close(self) -> None:
         await asyncio.gather(*(s.stop() for s in self._sessions.values()), return_exceptions=True)
         for model in self._models.values():

@@ -49,12 +49,6 @@ class EventSink(Protocol):
     def __call__(self, type: str, data: dict[str, Any]) -> object: ...
 
 
-class KernelAccess(Protocol):
-    """The subset of ``KernelBridge`` the agents use, bound to the session's notebook."""
-
-    async def kernel_id(self) -> str: ...
-
-
 class KnowledgeLookup(Protocol):
     def lookup(self, query: str) -> str: ...
 
