@@ -5,9 +5,10 @@ import { Signal } from '@lumino/signaling';
 import { CodeAgentApiError, IHealth, errorMessage } from './api';
 import { CodeAgentClient } from './client';
 import { ConnectionStatus, SessionConnection } from './connection';
-import { findAgentCell, findPanel, normalizePath } from './notebook/agentCells';
+import { findPanel, normalizePath } from './notebook/agentCells';
 import { NotebookApplier } from './notebook/applier';
 import { ICellAttachment, messageWithAttachment } from './notebook/cellContext';
+import { agentCellSource, kernelIdOf, revealAgentCell } from './notebook/sessionNotebook';
 import { reduce } from './state/reducer';
 import { Action, IViewState, initialState, pendingCells } from './state/viewState';
 import type { ISessionSnapshot, ISessionSummary, SessionEvent } from './types';
@@ -33,8 +34,6 @@ export interface IAgentUIState {
   /** The session's notebook is open here, so agent cells are applied to it live. */
   attached: boolean;
 }
-
-const KERNEL_WAIT_MS = 15_000;
 
 /**
  * The sidebar's state and actions: binds the chat to the active notebook, loads a
@@ -197,7 +196,7 @@ export class AgentController {
       return null;
     }
     try {
-      const kernelId = await this._kernelOf(path);
+      const kernelId = await kernelIdOf(this._tracker, path);
       const created = await this.client.createSession(path, kernelId);
       void this.refreshSessions();
       await this.openSession(created.id);
@@ -338,14 +337,7 @@ export class AgentController {
 
   /** The agent cell's current source in the open notebook (null if not open / not found). */
   notebookSource(cellId: string): string | null {
-    const path = this._state.sessionPath;
-    const panel = path ? findPanel(this._tracker, path) : null;
-    const model = panel?.content.model;
-    if (!model) {
-      return null;
-    }
-    const index = findAgentCell(model, cellId);
-    return index < 0 ? null : model.cells.get(index).sharedModel.getSource();
+    return agentCellSource(this._tracker, this._state.sessionPath, cellId);
   }
 
   /** Edit: show the agent cell in the notebook, in edit mode with the cursor in it. */
@@ -354,30 +346,10 @@ export class AgentController {
     if (!path) {
       return;
     }
-    let panel = findPanel(this._tracker, path);
-    if (!panel) {
-      await this._app.commands.execute('docmanager:open', { path, factory: 'Notebook' });
-      panel = findPanel(this._tracker, path);
+    const problem = await revealAgentCell(this._app, this._tracker, path, cellId);
+    if (problem) {
+      this._set({ banner: problem });
     }
-    if (!panel) {
-      this._set({ banner: `Could not open ${path} to edit the cell.` });
-      return;
-    }
-    await panel.context.ready;
-    const model = panel.content.model;
-    const index = model ? findAgentCell(model, cellId) : -1;
-    if (index < 0) {
-      this._set({ banner: 'This cell is not in the notebook (was it deleted?).' });
-      return;
-    }
-    this._app.shell.activateById(panel.id);
-    const notebook = panel.content;
-    notebook.activeCellIndex = index;
-    notebook.deselectAll();
-    const cell = notebook.widgets[index];
-    await notebook.scrollToCell(cell);
-    notebook.mode = 'edit';
-    cell.editor?.focus();
   }
 
   dispose(): void {
@@ -429,16 +401,6 @@ export class AgentController {
       }
       return true;
     }
-  }
-
-  private async _kernelOf(path: string): Promise<string | null> {
-    const panel = findPanel(this._tracker, path);
-    if (!panel) {
-      return null;
-    }
-    const context = panel.sessionContext;
-    await Promise.race([context.ready, new Promise(resolve => setTimeout(resolve, KERNEL_WAIT_MS))]);
-    return context.session?.kernel?.id ?? null;
   }
 
   private _explain(reason: unknown): string {

@@ -1,0 +1,241 @@
+/**
+ * The timeline part of the reducer: chat messages, streamed drafts, the end of a run,
+ * and the helpers that edit the timeline.
+ */
+
+import type { IMessageEvent, IRunFinishedEvent } from '../types';
+import { ICellView, IMessageItem, IQuestionView, IViewState, TimelineItem } from './viewState';
+
+/** Agents whose streamed text is shown as chat; others' drafts disappear when sealed. */
+const CHAT_AGENTS = new Set(['planner', 'coder']);
+
+// --- messages and drafts ----------------------------------------------------------------
+
+export function onMessage(state: IViewState, event: IMessageEvent): IViewState {
+  if (event.role === 'user' && event.question_id !== undefined) {
+    // The answer to a question belongs on its card, not in a second chat bubble.
+    const question = state.questions[event.question_id];
+    if (question) {
+      return {
+        ...state,
+        questions: {
+          ...state.questions,
+          [event.question_id]: { ...question, open: false, answer: event.text }
+        }
+      };
+    }
+  }
+  if (event.role === 'user') {
+    return appendItem(state, messageItem(`m-${event.seq}`, 'user', null, event.text));
+  }
+  const agent = event.agent ?? 'assistant';
+  const draftKey = state.drafts[agent];
+  if (draftKey !== undefined) {
+    const drafts = { ...state.drafts };
+    delete drafts[agent];
+    return {
+      ...replaceItem(state, draftKey, messageItem(draftKey, 'assistant', agent, event.text)),
+      drafts
+    };
+  }
+  const sealedKey = state.sealed[agent];
+  if (sealedKey !== undefined) {
+    const sealedItem = findItem(state, sealedKey);
+    if (sealedItem?.kind === 'message' && sealedItem.text.trim() === event.text.trim()) {
+      const sealed = { ...state.sealed };
+      delete sealed[agent];
+      return {
+        ...replaceItem(state, sealedKey, messageItem(sealedKey, 'assistant', agent, event.text)),
+        sealed
+      };
+    }
+  }
+  // The same reply shown twice in a row (a final answer repeated as the summary).
+  const last = state.timeline[state.timeline.length - 1];
+  if (
+    last?.kind === 'message' &&
+    last.role === 'assistant' &&
+    last.agent === agent &&
+    !last.streaming &&
+    last.text.trim() === event.text.trim()
+  ) {
+    return state;
+  }
+  return appendItem(state, messageItem(`m-${event.seq}`, 'assistant', agent, event.text));
+}
+
+export function onDelta(state: IViewState, agent: string, text: string, seq: number): IViewState {
+  if (!text) {
+    return state;
+  }
+  const key = state.drafts[agent];
+  if (key !== undefined) {
+    const item = findItem(state, key);
+    if (item?.kind === 'message') {
+      return replaceItem(state, key, { ...item, text: item.text + text });
+    }
+  }
+  const newKey = `d-${seq}`;
+  const withItem = appendItem(state, { ...messageItem(newKey, 'assistant', agent, text), streaming: true });
+  return { ...withItem, drafts: { ...state.drafts, [agent]: newKey } };
+}
+
+/**
+ * Close the open drafts at a step boundary (a plan, a proposed cell, a question...):
+ * chat agents' text stays where it is, other agents' drafts (the reviewer's) go.
+ */
+export function sealDrafts(state: IViewState): IViewState {
+  const agents = Object.keys(state.drafts);
+  if (agents.length === 0) {
+    return state;
+  }
+  let next: IViewState = state;
+  const sealed = { ...state.sealed };
+  for (const agent of agents) {
+    const key = state.drafts[agent];
+    const item = findItem(next, key);
+    if (item?.kind !== 'message') {
+      continue;
+    }
+    if (CHAT_AGENTS.has(agent) && item.text.trim()) {
+      next = replaceItem(next, key, { ...item, streaming: false });
+      sealed[agent] = key;
+    } else {
+      next = removeItem(next, key);
+    }
+  }
+  return { ...next, drafts: {}, sealed };
+}
+
+export function onRunFinished(state: IViewState, event: IRunFinishedEvent, stale: boolean): IViewState {
+  // Drafts still open: the reply was cut off (stop, failure) or never shown as a message.
+  let next: IViewState = state;
+  for (const agent of Object.keys(state.drafts)) {
+    const key = state.drafts[agent];
+    const item = findItem(next, key);
+    if (item?.kind !== 'message') {
+      continue;
+    }
+    if (CHAT_AGENTS.has(agent) && item.text.trim()) {
+      next = replaceItem(next, key, {
+        ...item,
+        streaming: false,
+        interrupted: event.status !== 'done'
+      });
+    } else {
+      next = removeItem(next, key);
+    }
+  }
+  next = { ...next, drafts: {}, sealed: {} };
+  // Nothing waits any more: undecided cells will not run, open questions are closed.
+  let cells: Record<string, ICellView> | null = null;
+  for (const id of next.cellOrder) {
+    const cell = next.cells[id];
+    if (cell && (cell.awaitingDecision || cell.status === 'running' || cell.decisionSent)) {
+      cells = cells ?? { ...next.cells };
+      cells[id] = {
+        ...cell,
+        awaitingDecision: false,
+        decisionSent: null,
+        status: cell.status === 'running' ? 'stopped' : cell.status
+      };
+    }
+  }
+  let questions: Record<string, IQuestionView> | null = null;
+  for (const id of Object.keys(next.questions)) {
+    if (next.questions[id].open) {
+      questions = questions ?? { ...next.questions };
+      questions[id] = { ...next.questions[id], open: false };
+    }
+  }
+  next = {
+    ...next,
+    cells: cells ?? next.cells,
+    questions: questions ?? next.questions,
+    status: stale ? next.status : event.status
+  };
+  const summary = event.summary?.trim();
+  if (!summary) {
+    return next;
+  }
+  const runItems = itemsOfCurrentRun(next);
+  if (event.status === 'done') {
+    const shown = runItems.some(
+      item => item.kind === 'message' && item.role === 'assistant' && item.text.trim() === summary
+    );
+    return shown
+      ? next
+      : appendItem(next, messageItem(`m-${event.seq}`, 'assistant', null, event.summary ?? ''));
+  }
+  const told = runItems.some(item => item.kind === 'notice' && item.text.trim() === summary);
+  return told
+    ? next
+    : appendItem(next, {
+        kind: 'notice',
+        key: `n-${event.seq}`,
+        level: event.status === 'failed' ? 'error' : 'info',
+        text: summary,
+        code: event.status
+      });
+}
+
+/** Timeline items after the last user message (the current run's). */
+function itemsOfCurrentRun(state: IViewState): readonly TimelineItem[] {
+  for (let i = state.timeline.length - 1; i >= 0; i--) {
+    const item = state.timeline[i];
+    if (item.kind === 'message' && item.role === 'user') {
+      return state.timeline.slice(i + 1);
+    }
+  }
+  return state.timeline;
+}
+
+// --- timeline helpers ------------------------------------------------------------------------
+
+function messageItem(
+  key: string,
+  role: 'user' | 'assistant',
+  agent: string | null,
+  text: string
+): IMessageItem {
+  return { kind: 'message', key, role, agent, text, streaming: false, interrupted: false };
+}
+
+export function appendItem(state: IViewState, item: TimelineItem): IViewState {
+  return { ...state, timeline: [...state.timeline, item] };
+}
+
+function findIndex(state: IViewState, key: string): number {
+  // Drafts and recent items sit at the end: search backwards.
+  for (let i = state.timeline.length - 1; i >= 0; i--) {
+    if (state.timeline[i].key === key) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+export function findItem(state: IViewState, key: string): TimelineItem | undefined {
+  const index = findIndex(state, key);
+  return index < 0 ? undefined : state.timeline[index];
+}
+
+function replaceItem(state: IViewState, key: string, item: TimelineItem): IViewState {
+  const index = findIndex(state, key);
+  if (index < 0) {
+    return appendItem(state, item);
+  }
+  const timeline = state.timeline.slice();
+  timeline[index] = item;
+  return { ...state, timeline };
+}
+
+function removeItem(state: IViewState, key: string): IViewState {
+  const index = findIndex(state, key);
+  if (index < 0) {
+    return state;
+  }
+  const timeline = state.timeline.slice();
+  timeline.splice(index, 1);
+  return { ...state, timeline };
+}
