@@ -31,7 +31,7 @@ async def call_model(
     response: ModelResponse | None = None
     if stream:
         # aclosing: any early exit closes the HTTP response at once, not at GC time.
-        async with contextlib.aclosing(model.stream(messages, tools)) as events:  # type: ignore[type-var]
+        async with contextlib.aclosing(model.stream(messages, tools)) as events:
             async for event in events:
                 if isinstance(event, TextDelta):
                     if event.text:

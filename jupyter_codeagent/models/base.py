@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from functools import lru_cache
 from types import TracebackType
 from typing import Any
@@ -59,7 +59,7 @@ class ChatModel(ABC):
         *,
         max_tokens: int | None = None,
         temperature: float | None = None,
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         """One model turn as events; the last one is ``StreamFinished``."""
 
     async def aclose(self) -> None:
