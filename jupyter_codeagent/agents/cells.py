@@ -89,17 +89,7 @@ class CellPipeline:
             return self._blocked(cell, gate.reason, analyzer, review)
         needs_approval = gate.action == "ask"
         await self._insert(cell)
-        ctx.emit(
-            "cell_proposed",
-            {
-                "cell_id": cell.cell_id,
-                "task_id": task_id,
-                "source": code,
-                "explanation": explanation,
-                "review": cell.review,
-                "needs_approval": needs_approval,
-            },
-        )
+        self._emit_proposed(cell, needs_approval=needs_approval)
         if not needs_approval:
             return await self._execute(cell, code, gate.approved_by, analyzer, review, edited=False)
         try:
@@ -121,17 +111,7 @@ class CellPipeline:
         ctx = self.ctx
         cell = replace(cell, status="blocked", updated=time.time())
         ctx.store.save_cell(ctx.session_id, cell)
-        ctx.emit(
-            "cell_proposed",
-            {
-                "cell_id": cell.cell_id,
-                "task_id": cell.task_id,
-                "source": cell.source,
-                "explanation": cell.explanation,
-                "review": cell.review,
-                "needs_approval": False,
-            },
-        )
+        self._emit_proposed(cell, needs_approval=False)
         ctx.emit("cell_blocked", {"cell_id": cell.cell_id, "reason": reason})
         self._audit(cell, cell.source, None, analyzer, review, "blocked", reason, time.time())
         return as_json(
@@ -249,6 +229,19 @@ class CellPipeline:
         await self._write(cell.cell_id, status="stopped")
 
     # --- helpers --------------------------------------------------------------------
+
+    def _emit_proposed(self, cell: CellRecord, *, needs_approval: bool) -> None:
+        self.ctx.emit(
+            "cell_proposed",
+            {
+                "cell_id": cell.cell_id,
+                "task_id": cell.task_id,
+                "source": cell.source,
+                "explanation": cell.explanation,
+                "review": cell.review,
+                "needs_approval": needs_approval,
+            },
+        )
 
     async def _insert(self, cell: CellRecord) -> None:
         ctx = self.ctx
