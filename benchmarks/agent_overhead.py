@@ -28,9 +28,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from jupyter_codeagent.config import AgentSettings, ModelSettings
+from jupyter_codeagent.app import CodeAgentApp
 from jupyter_codeagent.headless.local_jupyter import LocalJupyter
-from jupyter_codeagent.services import CodeAgentServices
+from jupyter_codeagent.settings import AgentSettings, ModelSettings, Settings
 
 
 class Clock:
@@ -119,23 +119,17 @@ def fake_server_process(replies: list[dict[str, Any]], root: Path) -> Iterator[s
 
 async def measure_steps(base_url: str, root: Path, cells: int) -> list[tuple[float, float]]:
     """Per run: (overhead per step, of which writing the notebook file), in ms."""
-    services = _services(base_url, root)
     jupyter = LocalJupyter(str(root))
-    services.build(
-        kernel_manager=jupyter.kernel_manager,
-        session_manager=jupyter.session_manager,
-        contents_manager=jupyter.contents_manager,
-        root_dir=str(root),
-        live=False,
-    )
+    services = _services(base_url, root, jupyter)
     model_clock, kernel_clock, notebook_clock = Clock(), Clock(), Clock()
     manager = services.sessions
-    original = manager.model_for
-    manager.model_for = lambda role: TimedModel(original(role), model_clock)  # type: ignore[method-assign]
-    bridge: Any = manager.bridge
+    registry: Any = services.context.models
+    original = registry.for_role
+    registry.for_role = lambda settings, role: TimedModel(original(settings, role), model_clock)
+    bridge: Any = services.context.bridge
     for name in ("execute", "list_variables", "kernel_for_notebook", "interrupt"):
         setattr(bridge, name, kernel_clock.wrap(getattr(bridge, name)))
-    writer: Any = manager.writer
+    writer: Any = services.context.writer
     for name in ("insert_cell", "update_cell"):
         setattr(writer, name, notebook_clock.wrap(getattr(writer, name)))
     session = await manager.create("bench.ipynb")
@@ -158,18 +152,11 @@ async def measure_steps(base_url: str, root: Path, cells: int) -> list[tuple[flo
 
 
 async def measure_idle_sessions(base_url: str, root: Path, count: int) -> float:
-    services = _services(base_url, root)
     jupyter = LocalJupyter(str(root))
-    services.build(
-        kernel_manager=jupyter.kernel_manager,
-        session_manager=jupyter.session_manager,
-        contents_manager=jupyter.contents_manager,
-        root_dir=str(root),
-        live=False,
-    )
+    services = _services(base_url, root, jupyter)
     first = await services.sessions.create("idle.ipynb")  # the kernel and first-use caches
     # Wait until the kernel answers, so closing it later does not interrupt its start-up.
-    await services.sessions.bridge.list_variables(await first.kernel_id())
+    await services.context.bridge.list_variables(await first.kernel_id())
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     for _ in range(count):
@@ -182,22 +169,30 @@ async def measure_idle_sessions(base_url: str, root: Path, count: int) -> float:
     return grown / count
 
 
-def _services(base_url: str, root: Path) -> CodeAgentServices:
-    return CodeAgentServices(
-        version="bench",
-        model_settings=ModelSettings(
+def _services(base_url: str, root: Path, jupyter: LocalJupyter) -> CodeAgentApp:
+    settings = Settings(
+        models=ModelSettings(
             provider="openai",
             model="fake-model",
             openai_base_url=base_url,
             openai_api_key="sk-bench",
             max_retries=0,
         ),
-        agent_settings=AgentSettings(
+        agents=AgentSettings(
             approval="never",
             max_steps=500,
             db_path=str(root / f"bench-{time.monotonic_ns()}.db"),
             knowledge_dirs=(str(root / "knowledge"),),
         ),
+    )
+    return CodeAgentApp.build(
+        version="bench",
+        settings=settings,
+        kernel_manager=jupyter.kernel_manager,
+        session_manager=jupyter.session_manager,
+        contents_manager=jupyter.contents_manager,
+        root_dir=str(root),
+        live=False,
         probe_model_server=False,
     )
 

@@ -27,13 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_codeagent.agents import prompts
-from jupyter_codeagent.agents.runtime import RunContext, UserDecision
-from jupyter_codeagent.agents.toolspecs import CODER_TOOLS
-from jupyter_codeagent.config import ROLES, AgentSettings, ModelSettings
-from jupyter_codeagent.context.knowledge import KnowledgeIndex
+from jupyter_codeagent.agents.coder import CODER
+from jupyter_codeagent.agents.loop import call_model
+from jupyter_codeagent.agents.orchestrator import memory_sources
+from jupyter_codeagent.agents.reviewer import review_cell
 from jupyter_codeagent.kernel.types import NamespaceDiff, VariableSummary
+from jupyter_codeagent.knowledge.index import KnowledgeIndex
+from jupyter_codeagent.memory import SessionMemory
 from jupyter_codeagent.memory.assembler import CurrentStep
-from jupyter_codeagent.memory.session_memory import call_assembled, memory_for
 from jupyter_codeagent.models import (
     AssistantMessage,
     Message,
@@ -43,9 +44,13 @@ from jupyter_codeagent.models import (
     UserMessage,
 )
 from jupyter_codeagent.models.factory import build_chat_model
+from jupyter_codeagent.settings import ROLES, AgentSettings, ModelSettings, Settings
 from jupyter_codeagent.store import SessionStore
 from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 from jupyter_codeagent.testing.fake_script import FakeReply, RecordedRequest
+from jupyter_codeagent.tools import AppContext, RunContext, UserDecision
+
+CODER_TOOLS = [t.spec for t in CODER.tools]
 
 REPORTED_TURNS = (1, 10, 50, 100, 200)
 ROUNDS = 3
@@ -79,8 +84,16 @@ class Bridge:
             for n, s in sorted(self.variables.items())
         ]
 
-    async def inspect_variable(self, kernel_id: str, name: str) -> Any:
+    async def inspect_variable(self, kernel_id: str, name: str, *, limit: int = 0) -> Any:
         return None
+
+
+class RoleModels:
+    def __init__(self, models: dict[str, Any]) -> None:
+        self.models = models
+
+    def for_role(self, settings: Any, role: str) -> Any:
+        return self.models[role]
 
 
 class NoHuman:
@@ -143,7 +156,15 @@ async def run_session(turns: int, budget: int) -> list[dict[str, Any]]:
         store = SessionStore(":memory:")
         sid = store.create_session(notebook_path="long.ipynb", kernel_id="k").id
         bridge = Bridge()
-        settings = AgentSettings(history_turns=6, prompt_token_budget=budget)
+        settings = Settings(agents=AgentSettings(history_turns=6, prompt_token_budget=budget))
+        app = AppContext(
+            store=store,
+            bridge=bridge,  # type: ignore[arg-type]
+            writer=None,  # type: ignore[arg-type]
+            models=RoleModels(models),  # type: ignore[arg-type]
+            knowledge=None,
+            root_dir=".",
+        )
         history: list[Message] = []  # what a full-history agent would resend
 
         async def kernel_id() -> str:
@@ -153,31 +174,31 @@ async def run_session(turns: int, budget: int) -> list[dict[str, Any]]:
             request = f"Request {turn + 1}: {prose(RNG.randint(25, 70))}?"
             store.add_message(sid, turn=turn, role="user", text=request)
             ctx = RunContext(
+                app=app,
+                settings=settings,
                 session_id=sid,
                 notebook_path="long.ipynb",
-                root_dir=".",
-                settings=settings,
-                models=models.__getitem__,
-                bridge=bridge,
-                writer=None,
-                store=store,
-                emit=lambda type_, data: None,
+                emit=lambda event: None,
                 human=NoHuman(),
                 kernel_id=kernel_id,
+                review=review_cell,
                 turn=turn,
                 request=request,
             )
-            memory = await memory_for(ctx)
+            memory = ctx.memory = await SessionMemory.prepare(memory_sources(ctx))
             exchange: list[Message] = []
             calls: list[tuple[int, int, tuple[str, ...]]] = []
             for index in range(ROUNDS):
                 step = CurrentStep(request=request, details="The plan: 2 tasks", exchange=exchange)
                 prompt = memory.assemble(
-                    "coder", system=prompts.CODER, step=step, tools=CODER_TOOLS
+                    system=prompts.CODER,
+                    step=step,
+                    tools=CODER_TOOLS,
+                    budget=budget,
+                    model_key="openai:fake-model",
                 )
-                before = store.usage_totals(sid)["input_tokens"]
-                await call_assembled(ctx, "coder", prompt, CODER_TOOLS)
-                reported = store.usage_totals(sid)["input_tokens"] - before
+                response = await call_model(ctx, CODER, prompt)
+                reported = response.usage.input_tokens
                 calls.append((prompt.tokens, reported, prompt.cuts))
                 exchange.extend(tool_round(turn, index))
                 if index == 0:  # the cell made a new variable
@@ -187,6 +208,7 @@ async def run_session(turns: int, budget: int) -> list[dict[str, Any]]:
                         cell_id=f"c{turn}_0",
                         diff=NamespaceDiff(created=(name,), changed=(), deleted=()),
                         variables=await bridge.list_variables("k"),
+                        turn=turn,
                     )
             row: dict[str, Any] = {"turn": turn + 1, "calls": calls}
             if turn + 1 in REPORTED_TURNS:

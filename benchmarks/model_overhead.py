@@ -29,7 +29,6 @@ from typing import Any
 import anthropic
 import openai
 
-from jupyter_codeagent.config import ModelSettings
 from jupyter_codeagent.models import (
     AssistantMessage,
     ChatModel,
@@ -43,6 +42,7 @@ from jupyter_codeagent.models import (
 )
 from jupyter_codeagent.models.anthropic_model import to_anthropic_messages, to_anthropic_tools
 from jupyter_codeagent.models.openai_model import to_openai_messages, to_openai_tools
+from jupyter_codeagent.settings import ModelSettings
 from jupyter_codeagent.testing import FakeModelServer, FakeReply, FakeToolCall
 
 MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
-from .config import APPROVAL_POLICIES, PROVIDERS
+from .settings import APPROVAL_POLICIES, PROVIDERS
 
 
 def _configuration_from_environment() -> dict[str, object]:

@@ -88,6 +88,27 @@ class ModelResponseError(ModelError):
     code = "model_bad_response"
 
 
+# --- agent runs --------------------------------------------------------------------
+
+
+class ToolError(CodeAgentError):
+    """A tool could not do what the model asked (unknown task id, no such variable...).
+
+    Not a bug of ours: the message goes back to the model as the tool's result so it
+    can correct itself; the run goes on.
+    """
+
+    code = "tool_error"
+    status = 400
+
+
+class StepLimitReached(CodeAgentError):
+    """The run used its allowance of model calls."""
+
+    code = "step_limit"
+    status = 409
+
+
 # --- kernel and notebook errors ------------------------------------------------
 
 

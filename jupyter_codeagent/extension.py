@@ -10,9 +10,9 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 
 from . import __version__
-from .config import APPROVAL_POLICIES, AgentSettings, ModelSettings
+from .app import CodeAgentApp
 from .routes import build_handlers
-from .services import CodeAgentServices
+from .settings import APPROVAL_POLICIES, AgentSettings, ModelSettings, Settings
 
 SERVICES_KEY = "codeagent"
 
@@ -272,24 +272,31 @@ class CodeAgentExtension(ExtensionApp):
             db_path=db_path,
         )
 
+    def codeagent_settings(self) -> Settings:
+        """The server's defaults, read once from the traitlets (and so the environment)."""
+        return Settings(models=self.model_settings(), agents=self.agent_settings())
+
     def initialize_settings(self) -> None:
-        services = CodeAgentServices(
+        serverapp = self.serverapp
+        assert serverapp is not None  # jupyter_server calls this once the server exists
+        app = CodeAgentApp.build(
             version=__version__,
-            model_settings=self.model_settings(),
-            agent_settings=self.agent_settings(),
+            settings=self.codeagent_settings(),
+            kernel_manager=serverapp.kernel_manager,
+            session_manager=serverapp.session_manager,
+            contents_manager=serverapp.contents_manager,
+            root_dir=serverapp.root_dir,
             probe_model_server=self.probe_model_server,
-            log=self.log,
         )
-        services.start(self.serverapp)
-        self.settings[SERVICES_KEY] = services
-        readiness = services.configuration()
+        self.settings[SERVICES_KEY] = app
+        readiness = app.configuration()
         if readiness.ready:
             self.log.info(
                 "jupyter-codeagent %s: provider %s, model %s, approval %s",
                 __version__,
                 readiness.provider,
                 readiness.model,
-                services.agent_settings.approval,
+                app.settings.agents.approval,
             )
         else:
             self.log.warning("jupyter-codeagent %s: %s", __version__, readiness.reason)
@@ -298,6 +305,6 @@ class CodeAgentExtension(ExtensionApp):
         self.handlers.extend(build_handlers())
 
     async def stop_extension(self) -> None:
-        services = self.settings.get(SERVICES_KEY)
-        if isinstance(services, CodeAgentServices):
-            await services.close()
+        app = self.settings.get(SERVICES_KEY)
+        if isinstance(app, CodeAgentApp):
+            await app.close()

@@ -18,15 +18,17 @@ from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 
+from .app import CodeAgentApp
 from .errors import BadRequest, CodeAgentError, PayloadTooLarge
-from .services import CodeAgentServices
-from .session import Session
-from .session_manager import SessionManager
+from .safety.audit import AuditLog
+from .sessions import Session, SessionManager
 
 AUTH_RESOURCE = "codeagent"
 REPLAY_PAGE = 500
 
 MAX_BODY_BYTES = 1_000_000
+# Event seqs are SQLite integers; anything larger is no seq at all.
+MAX_SEQ = 2**62
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -49,15 +51,21 @@ class CodeAgentHandler(APIHandler):
     auth_resource = AUTH_RESOURCE
 
     @property
-    def services(self) -> CodeAgentServices:
-        services = self.settings.get("codeagent")
-        if not isinstance(services, CodeAgentServices):
+    def codeagent(self) -> CodeAgentApp:
+        app = self.settings.get("codeagent")
+        if not isinstance(app, CodeAgentApp):
             raise CodeAgentError("The codeagent server extension is not initialised.")
-        return services
+        return app
 
     @property
     def sessions(self) -> SessionManager:
-        return self.services.sessions
+        return self.codeagent.sessions
+
+    @property
+    def user_name(self) -> str | None:
+        """Who is asking, as jupyter_server's identity provider knows them."""
+        user = self.current_user
+        return getattr(user, "username", None) or (user if isinstance(user, str) else None)
 
     def read_json(self) -> dict[str, Any]:
         """The request body as a JSON object; an empty body is an empty object."""
@@ -72,7 +80,18 @@ class CodeAgentHandler(APIHandler):
             raise BadRequest(f"The request body is not valid JSON: {error}") from None
         if not isinstance(body, dict):
             raise BadRequest("The request body must be a JSON object.")
+        _check_text(body)
         return body
+
+    def int_argument(self, name: str, default: int, *, low: int, high: int) -> int:
+        """A whole-number query argument in ``[low, high]`` (400 otherwise)."""
+        raw = self.get_argument(name, None)
+        if raw is None:
+            return default
+        value = _whole_number(raw)
+        if value is None or not low <= value <= high:
+            raise BadRequest(f"'{name}' must be a whole number from {low} to {high}.")
+        return value
 
     def write_json(self, body: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -109,7 +128,7 @@ class HealthHandler(CodeAgentHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        health = await self.services.health()
+        health = await self.codeagent.health()
         self.write_json(health.to_json())
 
 
@@ -117,12 +136,12 @@ class SettingsHandler(CodeAgentHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        self.write_json(self.services.settings_view())
+        self.write_json(self.codeagent.settings.public())
 
     @tornado.web.authenticated
     @authorized
     async def patch(self) -> None:
-        self.write_json(await self.services.update_settings(self.read_json()))
+        self.write_json(await self.codeagent.update_settings(self.read_json()))
 
 
 class SessionsHandler(CodeAgentHandler):
@@ -143,7 +162,9 @@ class SessionHandler(CodeAgentHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, session_id: str) -> None:
-        self.write_json(await self.sessions.get(session_id).live_snapshot())
+        """The snapshot; ``?turns=K`` bounds it to the last K turns (the sidebar's open)."""
+        turns = self.int_argument("turns", 0, low=1, high=10_000) or None
+        self.write_json(await self.sessions.get(session_id).live_snapshot(turns=turns))
 
     @tornado.web.authenticated
     @authorized
@@ -157,7 +178,8 @@ class MessagesHandler(CodeAgentHandler):
     @authorized
     async def post(self, session_id: str) -> None:
         session = self.sessions.get(session_id)
-        session.send_message(self.read_json().get("text"))
+        body = self.read_json()
+        session.send_message(body.get("text"), choices=body.get("settings"), user=self.user_name)
         self.write_json({"id": session_id, "status": session.status}, status=202)
 
 
@@ -165,7 +187,8 @@ class ApproveHandler(CodeAgentHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, session_id: str, cell_id: str) -> None:
-        self.sessions.get(session_id).approve(cell_id, self.read_json().get("source"))
+        source = self.read_json().get("source")
+        self.sessions.get(session_id).approve(cell_id, source, user=self.user_name)
         self.write_json({"cell_id": cell_id, "decision": "approved"})
 
 
@@ -173,7 +196,8 @@ class RejectHandler(CodeAgentHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, session_id: str, cell_id: str) -> None:
-        self.sessions.get(session_id).reject(cell_id, self.read_json().get("reason"))
+        reason = self.read_json().get("reason")
+        self.sessions.get(session_id).reject(cell_id, reason, user=self.user_name)
         self.write_json({"cell_id": cell_id, "decision": "rejected"})
 
 
@@ -195,12 +219,34 @@ class StopHandler(CodeAgentHandler):
         self.write_json({"id": session_id, "status": session.status})
 
 
+class HistoryHandler(CodeAgentHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, session_id: str) -> None:
+        """Timeline events of the turns before ``?before=SEQ`` ("Show earlier")."""
+        before = self.int_argument("before", 0, low=1, high=MAX_SEQ)
+        if not before:
+            raise BadRequest("'before' (the first seq the client has) is required.")
+        turns = self.int_argument("turns", 10, low=1, high=1_000)
+        self.write_json(self.sessions.get(session_id).history(before, turns))
+
+
+class NotFoundHandler(CodeAgentHandler):
+    """Any other path under codeagent/ (an over-long id...): the contract's JSON 404."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        raise tornado.web.HTTPError(404, "No such codeagent route.")
+
+    post = patch = put = delete = get
+
+
 class AuditHandler(CodeAgentHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, session_id: str) -> None:
         session = self.sessions.get(session_id)
-        self.write_json([entry.to_json() for entry in session.store.audit(session.id)])
+        self.write_json([entry.to_json() for entry in AuditLog(session.store).entries(session.id)])
 
 
 class EventsWebSocket(JupyterHandler, tornado.websocket.WebSocketHandler):
@@ -225,17 +271,17 @@ class EventsWebSocket(JupyterHandler, tornado.websocket.WebSocketHandler):
     @ws_authenticated
     async def get(self, session_id: str) -> None:
         await self.pre_get()
-        services = self.settings.get("codeagent")
-        if not isinstance(services, CodeAgentServices):
+        app = self.settings.get("codeagent")
+        if not isinstance(app, CodeAgentApp):
             raise tornado.web.HTTPError(503)
         try:
-            self.session = services.sessions.get(session_id)
+            self.session = app.sessions.get(session_id)
         except CodeAgentError as error:
             raise tornado.web.HTTPError(error.status, error.message) from None
-        raw_after = self.get_argument("after", "0")
-        if not raw_after.isdigit():
-            raise tornado.web.HTTPError(400, "'after' must be a non-negative integer")
-        self._after = int(raw_after)
+        after = _whole_number(self.get_argument("after", "0"))
+        if after is None or after > MAX_SEQ:
+            raise tornado.web.HTTPError(400, "'after' must be a whole number (an event seq)")
+        self._after = after
         result = super().get(session_id)
         if result is not None:
             await result
@@ -274,7 +320,7 @@ class EventsWebSocket(JupyterHandler, tornado.websocket.WebSocketHandler):
             return  # a confused client must not break the stream
         if not isinstance(body, dict):
             return
-        hub = self.session.live_hub
+        hub = self.session.app.live_hub
         if body.get("type") == "attach" and hub is not None:
             hub.attach(self.session.notebook_path, self._send)
             self._attached = True
@@ -285,8 +331,8 @@ class EventsWebSocket(JupyterHandler, tornado.websocket.WebSocketHandler):
             hub.acknowledge(body)
 
     def on_close(self) -> None:
-        if self._attached and self.session.live_hub is not None:
-            self.session.live_hub.detach(self.session.notebook_path, self._send)
+        if self._attached and self.session.app.live_hub is not None:
+            self.session.app.live_hub.detach(self.session.notebook_path, self._send)
         if self._pump is not None:
             self._pump.cancel()
             self._pump = None
@@ -308,5 +354,30 @@ def build_handlers() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
         (rf"{base}/{_ID}/answer", AnswerHandler),
         (rf"{base}/{_ID}/stop", StopHandler),
         (rf"{base}/{_ID}/audit", AuditHandler),
+        (rf"{base}/{_ID}/history", HistoryHandler),
         (rf"{base}/{_ID}/events", EventsWebSocket),
+        (r"/codeagent/.*", NotFoundHandler),
     ]
+
+
+def _whole_number(raw: str) -> int | None:
+    """``raw`` as a non-negative int, ASCII digits only (``"²".isdigit()`` is true)."""
+    if not raw or len(raw) > 19 or not raw.isascii() or not raw.isdigit():
+        return None
+    return int(raw)
+
+
+def _check_text(value: Any) -> None:
+    """Every string of a body must be storable text (JSON admits lone surrogates)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest("The request contains text that is not valid Unicode.") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)

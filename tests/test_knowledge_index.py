@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_codeagent.context.knowledge import KnowledgeIndex
-from jupyter_codeagent.context.markdown import slugify, split_topics
-from jupyter_codeagent.context.query import fts_query, query_terms
+from jupyter_codeagent.knowledge.index import KnowledgeIndex
+from jupyter_codeagent.knowledge.markdown import slugify, split_topics
+from jupyter_codeagent.knowledge.query import fts_query, query_terms
 
 GLOSSARY = """---
 owner: analytics

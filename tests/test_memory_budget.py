@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import pytest
-from test_memory_support import make_world, system_text, text_of
+from test_memory_support import (
+    assemble,
+    call_assembled,
+    make_world,
+    memory_for,
+    system_text,
+    text_of,
+)
 
 from jupyter_codeagent.agents import prompts
-from jupyter_codeagent.agents.toolspecs import CODER_TOOLS
 from jupyter_codeagent.memory.assembler import CurrentStep
 from jupyter_codeagent.memory.budget import CUT_ORDER, PromptDraft, clip_middle, fit_to_budget
-from jupyter_codeagent.memory.session_memory import call_assembled, memory_for
 from jupyter_codeagent.memory.tokens import (
     TokenCalibration,
     estimate_messages,
     estimate_text,
 )
 from jupyter_codeagent.models import AssistantMessage, ToolCall, ToolResultMessage, UserMessage
+from jupyter_codeagent.settings import Settings
 
 REQUEST = "Please find the churn drivers."
 
@@ -142,9 +148,9 @@ async def test_budget_with_a_huge_variable_summary_and_many_variables() -> None:
     world.bridge.variables = {"huge": ("Blob", "Blob " + "z" * 100_000)}
     world.bridge.variables.update({f"v{i:04d}": ("int", f"int {i}") for i in range(3_000)})
     ctx = world.ask(0, REQUEST)
-    memory = await memory_for(ctx)
+    await memory_for(ctx)
     step = CurrentStep(request=REQUEST)
-    prompt = memory.assemble("coder", system=prompts.CODER, step=step, tools=CODER_TOOLS)
+    prompt = assemble(ctx, "coder", system=prompts.CODER, step=step)
     assert prompt.tokens <= 4_000 and not prompt.over_budget
     system = system_text(prompt.messages)
     assert "- huge: Blob zzz" in system
@@ -154,8 +160,8 @@ async def test_budget_with_a_huge_variable_summary_and_many_variables() -> None:
 
     # A tight budget cuts the list further, never the system prompt or the request.
     world.settings = type(world.settings)(prompt_token_budget=1_400)
-    ctx.settings = world.settings
-    prompt = memory.assemble("coder", system=prompts.CODER, step=step, tools=CODER_TOOLS)
+    ctx.settings = Settings(agents=world.settings)
+    prompt = assemble(ctx, "coder", system=prompts.CODER, step=step)
     assert "data_objects" in prompt.cuts and prompt.tokens <= 1_400
     system = system_text(prompt.messages)
     assert system.startswith(prompts.CODER)
@@ -169,11 +175,11 @@ async def test_budget_with_a_huge_variable_summary_and_many_variables() -> None:
 async def test_budget_with_a_huge_tool_output_in_the_current_step() -> None:
     world = make_world(budget=5_000)
     ctx = world.ask(0, REQUEST)
-    memory = await memory_for(ctx)
+    await memory_for(ctx)
     huge = "FIRST-LINE\n" + "row,1,2,3\n" * 30_000 + "Traceback: KeyError 'revenu'"
     exchange = _round(0, "small result") + _round(1, huge)
     step = CurrentStep(request=REQUEST, exchange=exchange)
-    prompt = memory.assemble("coder", system=prompts.CODER, step=step, tools=CODER_TOOLS)
+    prompt = assemble(ctx, "coder", system=prompts.CODER, step=step)
     assert prompt.tokens <= 5_000
     assert "large_tool_outputs" in prompt.cuts
     last = prompt.messages[-1]
@@ -187,12 +193,13 @@ async def test_call_assembled_calibrates_with_the_reported_usage() -> None:
     world = make_world(budget=100_000)
     world.models["coder"].ratio = 2.0  # this "provider" counts twice our estimate
     ctx = world.ask(0, REQUEST)
-    memory = await memory_for(ctx)
+    await memory_for(ctx)
     step = CurrentStep(request=REQUEST, exchange=_round(0, "r" * 40_000))
-    before = memory.assemble("coder", system=prompts.CODER, step=step, tools=CODER_TOOLS)
-    await call_assembled(ctx, "coder", before, CODER_TOOLS)
-    after = memory.assemble("coder", system=prompts.CODER, step=step, tools=CODER_TOOLS)
-    assert memory.state.calibration.ratio("fake:scripted") > 1.3
+    before = assemble(ctx, "coder", system=prompts.CODER, step=step)
+    await call_assembled(ctx, "coder", before)
+    after = assemble(ctx, "coder", system=prompts.CODER, step=step)
+    assert ctx.memory is not None
+    assert ctx.memory.state.calibration.ratio("fake:scripted") > 1.3
     assert after.tokens > before.tokens * 1.3
     # Persisted with the memory: the next run starts calibrated.
     saved = world.store.load_memory(world.session_id)

@@ -9,9 +9,13 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jupyter_codeagent.agents.runtime import RunContext, UserDecision
-from jupyter_codeagent.config import AgentSettings
+from jupyter_codeagent.agents.coder import CODER
+from jupyter_codeagent.agents.loop import Role, call_model
+from jupyter_codeagent.agents.orchestrator import memory_sources
+from jupyter_codeagent.agents.planner import PLANNER
+from jupyter_codeagent.agents.reviewer import review_cell
 from jupyter_codeagent.kernel.types import ToolText, VariableSummary
+from jupyter_codeagent.memory import AssembledPrompt, CurrentStep, SessionMemory
 from jupyter_codeagent.models import (
     AssistantMessage,
     ChatModel,
@@ -24,7 +28,11 @@ from jupyter_codeagent.models import (
     Usage,
     UserMessage,
 )
+from jupyter_codeagent.settings import AgentSettings, Settings
 from jupyter_codeagent.store import SessionStore
+from jupyter_codeagent.tools import AppContext, RunContext, UserDecision
+
+ROLES = {"coder": CODER, "planner": PLANNER}
 
 
 class ScriptedModel(ChatModel):
@@ -85,10 +93,22 @@ class StubBridge:
             for name, (type_, summary) in sorted(self.variables.items())
         ]
 
-    async def inspect_variable(self, kernel_id: str, name: str) -> ToolText:
+    async def inspect_variable(
+        self, kernel_id: str, name: str, *, limit: int | None = None
+    ) -> ToolText:
         if name in self.details:
             return ToolText(text=self.details[name])
         return ToolText(text=f"No variable named '{name}'.", ok=False)
+
+
+@dataclass
+class RoleModels:
+    """The model registry's role look-up, answered from the world's scripted models."""
+
+    models: dict[str, ScriptedModel]
+
+    def for_role(self, settings: Any, role: str) -> ScriptedModel:
+        return self.models[role]
 
 
 class NoHuman:
@@ -122,19 +142,23 @@ class MemoryWorld:
         async def kernel_id() -> str:
             return "k1"
 
+        app = AppContext(
+            store=self.store,
+            bridge=self.bridge,  # type: ignore[arg-type]
+            writer=None,  # type: ignore[arg-type]
+            models=RoleModels(self.models),  # type: ignore[arg-type]
+            knowledge=self.knowledge,
+            root_dir="/tmp",
+        )
         return RunContext(
+            app=app,
+            settings=Settings(agents=self.settings),
             session_id=self.session_id,
             notebook_path="analysis.ipynb",
-            root_dir="/tmp",
-            settings=self.settings,
-            models=lambda role: self.models[role],
-            bridge=self.bridge,
-            writer=None,
-            store=self.store,
-            emit=lambda type_, data: self.events.append((type_, data)),
+            emit=lambda event: self.events.append((event.type, event.to_json())),
             human=NoHuman(),
             kernel_id=kernel_id,
-            knowledge=self.knowledge,
+            review=review_cell,
             turn=turn,
             request=request,
         )
@@ -198,3 +222,33 @@ def system_text(messages: Sequence[Message]) -> str:
     first = messages[0]
     assert isinstance(first, SystemMessage)
     return first.content
+
+
+async def memory_for(run: RunContext) -> SessionMemory:
+    """The run's memory, prepared as the orchestrator does on first use."""
+    if run.memory is None:
+        run.memory = await SessionMemory.prepare(memory_sources(run))
+    return run.memory
+
+
+def assemble(
+    run: RunContext, role: str, *, system: str, step: CurrentStep, tools: Sequence[Any] = ()
+) -> AssembledPrompt:
+    """What the role's next prompt would be, with the run's budget (as the agents do)."""
+    assert run.memory is not None
+    model = run.model(role)
+    specs = [t.spec for t in (tools or ROLES[role].tools)]
+    return run.memory.assemble(
+        system=system,
+        step=step,
+        tools=specs,
+        budget=run.settings.agents.prompt_token_budget,
+        model_key=f"{model.provider}:{model.model}",
+    )
+
+
+async def call_assembled(run: RunContext, role: str, prompt: AssembledPrompt) -> Any:
+    """One model call as the loop makes it (usage recorded, estimate calibrated)."""
+    return (
+        await call_model(run, Role(name=role, instructions="", tools=(), stream=False), prompt)
+    ).message

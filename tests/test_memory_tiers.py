@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_memory_support import FailingModel, make_world, system_text, text_of
+from test_memory_support import (
+    FailingModel,
+    assemble,
+    make_world,
+    memory_for,
+    system_text,
+    text_of,
+)
 
 from jupyter_codeagent.agents import prompts
-from jupyter_codeagent.agents.toolspecs import CODER_TOOLS, PLANNER_TOOLS
 from jupyter_codeagent.memory.assembler import CurrentStep
-from jupyter_codeagent.memory.session_memory import memory_for
 from jupyter_codeagent.memory.state import MemoryState
 from jupyter_codeagent.models import (
     AssistantMessage,
@@ -34,11 +40,9 @@ def _exchange(marker: str) -> list[object]:
     ]
 
 
-def _coder_prompt(memory: object, request: str, marker: str = "CURRENT-TOOL-RESULT") -> list:
+def _coder_prompt(ctx: Any, request: str, marker: str = "CURRENT-TOOL-RESULT") -> list:
     step = CurrentStep(request=request, details="The plan:\n- t1", exchange=_exchange(marker))
-    return memory.assemble(  # type: ignore[attr-defined]
-        "coder", system=prompts.CODER, step=step, tools=CODER_TOOLS
-    ).messages
+    return assemble(ctx, "coder", system=prompts.CODER, step=step).messages
 
 
 def _old_cell(world: object, turn: int) -> None:
@@ -63,8 +67,8 @@ def _old_cell(world: object, turn: int) -> None:
 async def test_turn_1_has_only_the_current_step() -> None:
     world = make_world()
     ctx = world.ask(0, "Load sales.csv please")
-    memory = await memory_for(ctx)
-    messages = _coder_prompt(memory, ctx.request)
+    await memory_for(ctx)
+    messages = _coder_prompt(ctx, ctx.request)
     assert isinstance(messages[0], SystemMessage)
     assert messages[0].content.startswith(prompts.CODER)
     assert "Notebook: analysis.ipynb" in messages[0].content
@@ -88,7 +92,8 @@ async def test_turn_7_has_six_recent_turns_verbatim_and_no_summary() -> None:
     for turn in range(6):
         _old_cell(world, turn)
     ctx = world.ask(6, "turn seven request")
-    messages = _coder_prompt(await memory_for(ctx), ctx.request)
+    await memory_for(ctx)
+    messages = _coder_prompt(ctx, ctx.request)
     text = text_of(messages)
     for n in range(1, 7):
         assert f"question number {n}" in text and f"answer number {n}" in text
@@ -107,7 +112,8 @@ async def test_turn_40_summary_plus_last_six_turns() -> None:
     for turn in range(39):
         _old_cell(world, turn)
     ctx = world.ask(39, "turn forty request")
-    messages = _coder_prompt(await memory_for(ctx), ctx.request)
+    await memory_for(ctx)
+    messages = _coder_prompt(ctx, ctx.request)
     text = text_of(messages)
     # Turns 34..39 verbatim; 1..33 only through the summary.
     for n in range(34, 40):
@@ -201,9 +207,7 @@ async def test_a_failing_summarizer_keeps_an_extract_and_the_run_goes_on() -> No
     assert memory.state.summarized_through == 2
     assert "(turn 1) user: question number 1" in memory.state.summary
     assert "(turn 2) assistant: answer number 2" in memory.state.summary
-    prompt = memory.assemble(
-        "planner", system=prompts.PLANNER, step=CurrentStep(request="go on"), tools=PLANNER_TOOLS
-    )
+    prompt = assemble(ctx, "planner", system=prompts.PLANNER, step=CurrentStep(request="go on"))
     assert "(turn 2) assistant: answer number 2" in system_text(prompt.messages)
 
 
@@ -218,5 +222,5 @@ async def test_lowering_history_turns_summarizes_the_difference() -> None:
     memory = await memory_for(ctx)
     assert memory.state.summarized_through == 4
     assert "Turn 4" in memory.state.summary
-    text = text_of(_coder_prompt(memory, "seven"))
+    text = text_of(_coder_prompt(ctx, "seven"))
     assert "question number 5" in text and "question number 4\n" not in text + "\n"

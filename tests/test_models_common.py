@@ -9,7 +9,6 @@ from email.utils import format_datetime
 
 import pytest
 
-from jupyter_codeagent.config import ModelSettings
 from jupyter_codeagent.errors import ConfigurationError
 from jupyter_codeagent.models import (
     AnthropicChatModel,
@@ -35,6 +34,7 @@ from jupyter_codeagent.models.anthropic_model import to_anthropic_messages, to_a
 from jupyter_codeagent.models.openai_model import to_openai_messages, to_openai_tools
 from jupyter_codeagent.models.redact import REDACTED, display_url, scrub
 from jupyter_codeagent.models.retry import parse_retry_after
+from jupyter_codeagent.settings import ModelSettings
 from jupyter_codeagent.testing import FakeModelServer
 
 PLAN_SPEC = ToolSpec(

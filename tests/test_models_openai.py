@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from jupyter_codeagent.config import ModelSettings
 from jupyter_codeagent.errors import ModelUnavailableError
 from jupyter_codeagent.models import (
     AssistantMessage,
@@ -26,6 +25,7 @@ from jupyter_codeagent.models import (
     make_tool_call,
 )
 from jupyter_codeagent.models.sdk_model import ModelRequest
+from jupyter_codeagent.settings import ModelSettings
 from jupyter_codeagent.testing import FakeModelServer, FakeReply, FakeToolCall
 
 FAST = RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.005)

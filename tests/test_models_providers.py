@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from jupyter_codeagent.config import ModelSettings
 from jupyter_codeagent.errors import (
     ModelAuthError,
     ModelContextLengthError,
@@ -36,6 +35,7 @@ from jupyter_codeagent.models import (
     build_chat_model,
     validate_tool_arguments,
 )
+from jupyter_codeagent.settings import ModelSettings
 from jupyter_codeagent.testing import FakeModelServer, FakeReply, FakeToolCall
 
 FAST = RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.005)

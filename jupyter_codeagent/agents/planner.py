@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from jupyter_codeagent.memory.assembler import CurrentStep
-from jupyter_codeagent.memory.session_memory import call_assembled, memory_for
-from jupyter_codeagent.models import Message
-from jupyter_codeagent.tools.read_tools import read_tool_handlers
-
+from ..memory import AssembledPrompt, CurrentStep
+from ..models import Message
+from ..tools import READ_TOOLS, RunContext, create_plan
 from . import prompts
-from .runtime import RunContext
-from .tool_runner import run_tool_calls
-from .toolspecs import PLANNER_TOOLS
+from .loop import AgentTurn, Role, run_agent
 
+PLANNER = Role(
+    name="planner",
+    instructions=prompts.PLANNER,
+    tools=(create_plan, *READ_TOOLS),
+    narrates=True,  # beside a plan, the planner's words are commentary worth showing
+)
 MAX_PLANNER_CALLS = 6
 
 
@@ -24,41 +26,43 @@ class PlannerOutcome:
     answer: str
 
 
-async def plan_request(ctx: RunContext, *, revision_note: str | None = None) -> PlannerOutcome:
+async def plan_request(run: RunContext, *, revision_note: str | None = None) -> PlannerOutcome:
     """Run the planner until it creates a plan or answers in text."""
-    memory = await memory_for(ctx)
     details: list[str] = []
-    if ctx.plan.tasks:
-        details.append("The plan so far:\n" + ctx.plan.render())
+    if run.plan.tasks:
+        details.append("The plan so far:\n" + run.plan.render())
     if revision_note:
         details.append(
             f"The plan needs revising: {revision_note}\n"
             "Call create_plan with the remaining tasks, or answer in text to stop."
         )
-    exchange: list[Message] = []
-    planned = False
+    plan_before = run.plan
 
-    async def create_plan(args: dict[str, Any]) -> str:
-        nonlocal planned
-        tasks = [(t["title"].strip(), t.get("description", "").strip()) for t in args["tasks"]]
-        ctx.set_plan(ctx.plan.replaced_open_tasks(tasks))
-        planned = True
-        return f"Plan saved with {len(tasks)} tasks:\n{ctx.plan.render()}"
+    def prompt(exchange: Sequence[Message]) -> AssembledPrompt:
+        step = CurrentStep(request=run.request, details="\n\n".join(details), exchange=exchange)
+        return assemble(run, PLANNER, step)
 
-    handlers = {**read_tool_handlers(ctx), "create_plan": create_plan}
-    text = ""
-    for _ in range(MAX_PLANNER_CALLS):
-        step = CurrentStep(request=ctx.request, details="\n\n".join(details), exchange=exchange)
-        prompt = memory.assemble("planner", system=prompts.PLANNER, step=step, tools=PLANNER_TOOLS)
-        reply = await call_assembled(ctx, "planner", prompt, PLANNER_TOOLS)
-        text = reply.content.strip()
-        if not reply.tool_calls:
-            break
-        results = await run_tool_calls(reply, PLANNER_TOOLS, handlers)
-        exchange.extend([reply, *results])
-        if planned:
-            break
-    if text:
-        # Without a plan this is the answer; beside a plan it is commentary worth showing.
-        ctx.emit("message", {"role": "assistant", "agent": "planner", "text": text})
-    return PlannerOutcome(planned=planned, answer=text)
+    turn = await run_agent(
+        run,
+        PLANNER,
+        AgentTurn(),
+        prompt=prompt,
+        done=lambda: run.plan is not plan_before,
+        max_calls=MAX_PLANNER_CALLS,
+    )
+    planned = run.plan is not plan_before
+    # A text-only reply is the answer; text beside tool calls was shown as it came.
+    return PlannerOutcome(planned=planned, answer=turn.text if turn.ended == "text" else "")
+
+
+def assemble(run: RunContext, role: Role, step: CurrentStep) -> AssembledPrompt:
+    """The role's prompt from the session's memory tiers, fitted to the run's budget."""
+    assert run.memory is not None, "the orchestrator prepares the memory first"
+    model = run.model(role.name)
+    return run.memory.assemble(
+        system=role.instructions,
+        step=step,
+        tools=[t.spec for t in role.tools],
+        budget=run.settings.agents.prompt_token_budget,
+        model_key=f"{model.provider}:{model.model}",
+    )

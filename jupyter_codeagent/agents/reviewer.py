@@ -2,98 +2,59 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Sequence
 
-from jupyter_codeagent.models import SystemMessage, ToolCall, ToolResultMessage, UserMessage
-from jupyter_codeagent.models.base import validate_tool_arguments
-
+from ..models import AssistantMessage, Message, SystemMessage, UserMessage
+from ..safety import RiskReport
+from ..tools import RunContext, submit_review
+from ..tools.review import NO_REVIEW, CellReview, ReviewRequest
 from . import prompts
-from .calls import call_model
-from .runtime import RunContext
-from .toolspecs import REVIEWER_TOOLS, SUBMIT_REVIEW
+from .loop import AgentTurn, Nudge, Role, run_agent
 
-Verdict = Literal["approve", "revise", "block"]
-_RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Review:
-    verdict: Verdict | None  # None: the reviewer gave no usable review
-    risk: str
-    comments: str
-
-    def to_json(self, analyzer: dict[str, Any]) -> dict[str, Any]:
-        """The contract's ``review`` object: the verdict with the analyzer's findings."""
-        return {
-            "verdict": self.verdict or "none",
-            "risk": higher_risk(self.risk, analyzer["risk"]),
-            "comments": self.comments,
-            "findings": analyzer["findings"],
-            "blocking": analyzer["blocking"],
-        }
+REVIEWER = Role(
+    name="reviewer", instructions=prompts.REVIEWER, tools=(submit_review,), stream=False
+)
+MAX_REVIEWER_CALLS = 2
+REMINDER = "Call `submit_review` with verdict, risk and comments; no other answer."
 
 
-def higher_risk(a: str, b: str) -> str:
-    return a if _RISK_ORDER.get(a, 2) >= _RISK_ORDER.get(b, 2) else b
-
-
-def _findings_text(analyzer: dict[str, Any]) -> str:
-    findings = analyzer["findings"]
-    if not findings:
+def findings_text(report: RiskReport) -> str:
+    if not report.findings:
         return "The static analyzer found nothing of note."
-    lines = [f"- [{f['severity']}] {f['message']}" for f in findings]
+    lines = [f"- [{f.severity}] {f.message}" for f in report.findings]
     return "Static analyzer findings:\n" + "\n".join(lines)
 
 
-async def review_cell(
-    ctx: RunContext, *, code: str, explanation: str, task_title: str, analyzer: dict[str, Any]
-) -> Review:
+async def review_cell(run: RunContext, request: ReviewRequest) -> CellReview:
     """Ask the reviewer; one reminder if it forgets to call ``submit_review``."""
-    messages: list[Any] = [
-        SystemMessage(content=prompts.REVIEWER),
+    opening: list[Message] = [
+        SystemMessage(content=REVIEWER.instructions),
         UserMessage(
             content=(
-                f"User request: {ctx.request}\n"
-                f"Task: {task_title or '(none given)'}\n"
-                f"Coder's explanation: {explanation}\n\n"
-                f"Proposed cell:\n```python\n{code}\n```\n\n{_findings_text(analyzer)}"
+                f"User request: {run.request}\n"
+                f"Task: {request.task_title or '(none given)'}\n"
+                f"Coder's explanation: {request.explanation}\n\n"
+                f"Proposed cell:\n```python\n{request.code}\n```\n\n"
+                f"{findings_text(request.report)}"
             )
         ),
     ]
-    for _attempt in range(2):
-        reply = await call_model(ctx, "reviewer", messages, REVIEWER_TOOLS, stream=False)
-        call = next((c for c in reply.tool_calls if c.name == SUBMIT_REVIEW.name), None)
-        review = _parse(call)
-        if review is not None:
-            return review
-        # Every tool call needs a result before the next turn, or providers refuse it.
-        unanswered = [
-            ToolResultMessage(
-                tool_call_id=c.id,
-                name=c.name,
-                content=validate_tool_arguments(SUBMIT_REVIEW, c) or "Not a review tool.",
-                is_error=True,
-            )
-            for c in reply.tool_calls
-        ]
-        messages = [
-            *messages,
-            reply,
-            *unanswered,
-            UserMessage(
-                content="Call `submit_review` with verdict, risk and comments; no other answer."
-            ),
-        ]
-    return Review(
-        verdict=None,
-        risk="medium",
-        comments="The reviewer did not submit a usable review; the user decides.",
+    run.submitted_review = None
+
+    def prompt(exchange: Sequence[Message]) -> list[Message]:
+        return [*opening, *exchange]
+
+    def on_text(reply: AssistantMessage) -> Nudge | None:
+        return Nudge(text=REMINDER)
+
+    await run_agent(
+        run,
+        REVIEWER,
+        AgentTurn(),
+        prompt=prompt,
+        done=lambda: run.submitted_review is not None,
+        on_text=on_text,
+        max_calls=MAX_REVIEWER_CALLS,
     )
-
-
-def _parse(call: ToolCall | None) -> Review | None:
-    if call is None or validate_tool_arguments(SUBMIT_REVIEW, call) is not None:
-        return None
-    args = call.arguments or {}
-    return Review(verdict=args["verdict"], risk=args["risk"], comments=args["comments"].strip())
+    review, run.submitted_review = run.submitted_review, None
+    return review or NO_REVIEW

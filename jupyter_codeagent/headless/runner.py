@@ -22,10 +22,10 @@ from typing import Any, TextIO
 import nbformat
 
 from .. import __version__
+from ..app import CodeAgentApp
 from ..errors import CodeAgentError
 from ..models.factory import check_configuration
-from ..services import CodeAgentServices
-from ..session import Session
+from ..sessions import Session
 from ..store import EventRecord
 from .local_jupyter import LocalJupyter
 from .render import EventPrinter
@@ -81,21 +81,21 @@ async def _run(options: RunOptions, stdin: TextIO, out: TextIO, err: TextIO) -> 
         return EXIT_FAILED
     root_dir, name = os.path.split(notebook)
     with _database(options.db_path) as db_path, StopSignal() as stop:
-        model_settings, agent_settings = headless_settings(
+        settings = headless_settings(
             root_dir=root_dir,
             db_path=db_path,
             provider=options.provider,
             model=options.model,
             approval=options.approval,
         )
-        readiness = check_configuration(model_settings)
+        readiness = check_configuration(settings.models)
         if not readiness.ready:
             printer.warn(f"not ready: {readiness.reason}")
             return EXIT_FAILED
         interactive = stdin.isatty() if options.interactive is None else options.interactive
         printer.line(
             f"jupyter-codeagent {__version__}: {readiness.provider} / {readiness.model}, "
-            f"approval {agent_settings.approval}"
+            f"approval {settings.agents.approval}"
             + (", --yes" if options.yes else "")
             + ("" if interactive or options.yes else ", non-interactive")
         )
@@ -103,21 +103,19 @@ async def _run(options: RunOptions, stdin: TextIO, out: TextIO, err: TextIO) -> 
         if not os.path.exists(notebook):  # a new notebook, so the run has a file from the start
             nbformat.write(nbformat.v4.new_notebook(), notebook)
         jupyter = LocalJupyter(root_dir)
-        services = CodeAgentServices(
-            version=__version__,
-            model_settings=model_settings,
-            agent_settings=agent_settings,
-            probe_model_server=False,
-        )
+        app: CodeAgentApp | None = None
         try:
-            services.build(
+            app = CodeAgentApp.build(
+                version=__version__,
+                settings=settings,
                 kernel_manager=jupyter.kernel_manager,
                 session_manager=jupyter.session_manager,
                 contents_manager=jupyter.contents_manager,
                 root_dir=root_dir,
                 live=False,
+                probe_model_server=False,
             )
-            session = await services.sessions.create(name)
+            session = await app.sessions.create(name)
             if stop.requested:
                 return EXIT_STOPPED
             terminal = Terminal(LineReader(stdin, out), out) if interactive else None
@@ -131,7 +129,8 @@ async def _run(options: RunOptions, stdin: TextIO, out: TextIO, err: TextIO) -> 
             return EXIT_STOPPED if stop.requested else EXIT_FAILED
         finally:
             # The kernel is ours (started for this run): never leave it behind.
-            await services.close()
+            if app is not None:
+                await app.close()
             await jupyter.close()
 
 
@@ -182,7 +181,7 @@ class RunDriver:
         kernel_id = self.session.store.get_session(self.session.id).kernel_id
         if kernel_id:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.session.bridge.list_variables(kernel_id), 5.0)
+                await asyncio.wait_for(self.session.app.bridge.list_variables(kernel_id), 5.0)
 
     async def _follow(self, queue: asyncio.Queue[EventRecord]) -> str:
         while True:

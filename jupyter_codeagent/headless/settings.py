@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from ..config import AgentSettings, ModelSettings
+from ..settings import Settings
 
 
 def headless_settings(
@@ -15,7 +15,7 @@ def headless_settings(
     provider: str | None = None,
     model: str | None = None,
     approval: str | None = None,
-) -> tuple[ModelSettings, AgentSettings]:
+) -> Settings:
     """Read the settings exactly as the server extension does, then apply the flags.
 
     The extension app is instantiated only to read its traitlets (which default to the
@@ -42,4 +42,4 @@ def headless_settings(
         db_path=db_path,
         knowledge_dirs=knowledge,
     )
-    return model_settings, agents
+    return Settings(models=model_settings, agents=agents)

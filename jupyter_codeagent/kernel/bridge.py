@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import KernelError, NotFound
-from ..notebook.paths import resolve_notebook_path
+from ..paths import resolve_notebook_path
 from . import executor
 from .connection import KernelConnection
 from .helpers import call_helper
@@ -157,9 +157,11 @@ class KernelBridge:
         conn.interrupt_requested = conn.running_msg_id is not None
         await conn.interrupt()
 
-    def outputs_for_model(self, result: ExecutionResult) -> str:
-        """Text of ``result`` for the model: ANSI-free, secret-free, head+tail truncated."""
-        return render_result(result, limit=self.output_limit_chars, secrets=self._secrets())
+    def outputs_for_model(self, result: ExecutionResult, *, limit: int | None = None) -> str:
+        """Text of ``result`` for the model: ANSI-free, secret-free, head+tail truncated
+        to ``limit`` characters (the run's ``output_limit_chars``)."""
+        chars = self.output_limit_chars if limit is None else limit
+        return render_result(result, limit=chars, secrets=self._secrets())
 
     # --- inspection ---------------------------------------------------------------
 
@@ -177,21 +179,27 @@ class KernelBridge:
             for name, type_, summary in rows
         ]
 
-    async def inspect_variable(self, kernel_id: str, name: str) -> ToolText:
+    async def inspect_variable(
+        self, kernel_id: str, name: str, *, limit: int | None = None
+    ) -> ToolText:
         """A bounded description of one variable (or attribute path like ``m.coef_``)."""
-        return await self._tool_text(kernel_id, "inspect_variable", name)
+        return await self._tool_text(kernel_id, "inspect_variable", name, limit)
 
-    async def describe_api(self, kernel_id: str, name: str) -> ToolText:
+    async def describe_api(
+        self, kernel_id: str, name: str, *, limit: int | None = None
+    ) -> ToolText:
         """Signature, docstring and public members of something importable in the kernel."""
-        return await self._tool_text(kernel_id, "describe_api", name)
+        return await self._tool_text(kernel_id, "describe_api", name, limit)
 
-    async def _tool_text(self, kernel_id: str, function: str, name: str) -> ToolText:
+    async def _tool_text(
+        self, kernel_id: str, function: str, name: str, limit: int | None
+    ) -> ToolText:
         conn = self._connection(kernel_id)
         if not isinstance(name, str) or not name.strip():
             return ToolText(text="A non-empty name is required.", ok=False)
         if not self._is_python(kernel_id):
             return ToolText(text="Inspection needs a Python kernel.", ok=False)
-        limit = self.output_limit_chars
+        limit = self.output_limit_chars if limit is None else limit
         try:
             async with conn.lock:
                 answer = await call_helper(

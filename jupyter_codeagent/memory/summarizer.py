@@ -1,5 +1,7 @@
 """The older-history tier: turns that age out of the recent window are folded into a
 running summary by the summarizer role (plain text, no tools, cheap model allowed).
+The memory is handed a ``Summarize`` function (the agents make the model call); it
+never calls a model itself.
 
 Incremental: each call gets the summary so far plus only the turns that aged out
 since, so the cost per turn stays constant however long the session runs. A long
@@ -9,25 +11,23 @@ backlog (a restored session, or ``history_turns`` lowered) is folded in batches.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_codeagent.agents import prompts
-from jupyter_codeagent.agents.calls import record_usage
-from jupyter_codeagent.agents.runtime import RunContext
-from jupyter_codeagent.errors import CodeAgentError
-from jupyter_codeagent.models import Message, SystemMessage, UserMessage
-
+from ..errors import CodeAgentError
 from .tokens import estimate_text
 
 log = logging.getLogger(__name__)
+
+#: Turns a summarizer request (``summarizer_request``) into the new summary text;
+#: raises ``CodeAgentError`` when the model call fails.
+Summarize = Callable[[str], Awaitable[str]]
 
 # One summarizer call reads at most about this many tokens of new turns.
 BATCH_TOKENS = 6_000
 # A single message is clipped to this for the summarizer (a pasted log is not history).
 MESSAGE_CHARS = 3_000
-SUMMARY_MAX_TOKENS = 800
 # When the summarizer fails, the fallback keeps this much of each message instead.
 FALLBACK_CHARS = 200
 FALLBACK_SUMMARY_CHARS = 4_000
@@ -83,28 +83,21 @@ def summarizer_request(summary: str, turns: Sequence[TurnText]) -> str:
     )
 
 
-async def fold_turns(ctx: RunContext, summary: str, turns: Sequence[TurnText]) -> str:
-    """The running summary with ``turns`` folded in (one model call per batch)."""
+async def fold_turns(summarize: Summarize, summary: str, turns: Sequence[TurnText]) -> str:
+    """The running summary with ``turns`` folded in (one summarizer call per batch)."""
     for group in batches(turns):
-        summary = await _fold_batch(ctx, summary, group)
+        summary = await _fold_batch(summarize, summary, group)
     return summary
 
 
-async def _fold_batch(ctx: RunContext, summary: str, turns: Sequence[TurnText]) -> str:
-    messages: list[Message] = [
-        SystemMessage(content=prompts.SUMMARIZER),
-        UserMessage(content=summarizer_request(summary, turns)),
-    ]
+async def _fold_batch(summarize: Summarize, summary: str, turns: Sequence[TurnText]) -> str:
     try:
-        model = ctx.models("summarizer")
-        response = await model.complete(messages, (), max_tokens=SUMMARY_MAX_TOKENS)
+        text = (await summarize(summarizer_request(summary, turns))).strip()
     except CodeAgentError as error:
         # Losing the summary of a few turns must not fail the user's request: keep a
         # crude extract; the next successful call rewrites the whole summary anyway.
         log.warning("summarizer failed (%s): keeping an extract instead", error.message)
         return extract_summary(summary, turns)
-    record_usage(ctx, "summarizer", response)
-    text = response.message.content.strip()
     return text or extract_summary(summary, turns)
 
 

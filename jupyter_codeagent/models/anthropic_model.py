@@ -17,7 +17,6 @@ from typing import Any
 import anthropic
 import httpx2
 
-from jupyter_codeagent.config import ModelSettings
 from jupyter_codeagent.errors import ModelError, ModelResponseError
 from jupyter_codeagent.models.base import make_tool_call, tool_call_from_value
 from jupyter_codeagent.models.messages import (
@@ -38,6 +37,7 @@ from jupyter_codeagent.models.messages import (
 from jupyter_codeagent.models.pricing import cost_for
 from jupyter_codeagent.models.retry import RetryPolicy, TransientFailure, parse_retry_after
 from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Sleep
+from jupyter_codeagent.settings import ModelSettings
 
 ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com"
 #: Anthropic requires ``max_tokens``; this is used when the caller gives none.

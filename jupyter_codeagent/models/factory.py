@@ -13,11 +13,11 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from jupyter_codeagent.config import PROVIDERS, ROLES, ModelSettings
 from jupyter_codeagent.errors import ConfigurationError
 from jupyter_codeagent.models.base import ChatModel
 from jupyter_codeagent.models.redact import display_url
 from jupyter_codeagent.models.retry import RetryPolicy
+from jupyter_codeagent.settings import PROVIDERS, ROLES, ModelSettings
 
 NOT_CONFIGURED = (
     "No language model is configured. Set CODEAGENT_PROVIDER and CODEAGENT_MODEL, and a key: "

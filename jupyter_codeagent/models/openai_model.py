@@ -15,7 +15,6 @@ from typing import Any
 import httpx2
 import openai
 
-from jupyter_codeagent.config import ModelSettings
 from jupyter_codeagent.errors import ModelError, ModelResponseError
 from jupyter_codeagent.models.base import make_tool_call, tool_call_from_value
 from jupyter_codeagent.models.messages import (
@@ -36,6 +35,7 @@ from jupyter_codeagent.models.messages import (
 from jupyter_codeagent.models.pricing import cost_for
 from jupyter_codeagent.models.retry import RetryPolicy, TransientFailure, parse_retry_after
 from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Sleep
+from jupyter_codeagent.settings import ModelSettings
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Local servers take any key, but the SDK refuses to start without one.

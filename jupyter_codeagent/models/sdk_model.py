@@ -14,7 +14,6 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 
-from jupyter_codeagent.config import ModelSettings
 from jupyter_codeagent.errors import (
     ModelAuthError,
     ModelContextLengthError,
@@ -31,6 +30,7 @@ from jupyter_codeagent.models.messages import (
 )
 from jupyter_codeagent.models.redact import display_url, scrub, shorten
 from jupyter_codeagent.models.retry import RetryPolicy, TransientFailure
+from jupyter_codeagent.settings import ModelSettings
 
 log = logging.getLogger("jupyter_codeagent.models")
 

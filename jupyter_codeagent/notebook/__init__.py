@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..paths import resolve_notebook_path
 from .cells import METADATA_KEY, NotebookWriter
 from .file_writer import FileNotebookWriter
 from .live import LiveNotebookChannel, LiveNotebookWriter
-from .paths import resolve_notebook_path
 
 __all__ = [
     "METADATA_KEY",

@@ -22,8 +22,8 @@ from typing import Any
 import nbformat
 
 from ..errors import NotebookError, NotFound
+from ..paths import resolve_notebook_path
 from .cells import apply_update, ensure_cell_ids, find_agent_cell, find_anchor, new_agent_cell
-from .paths import resolve_notebook_path
 
 log = logging.getLogger(__name__)
 

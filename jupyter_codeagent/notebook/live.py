@@ -45,9 +45,9 @@ from typing import Any, Protocol, runtime_checkable
 import nbformat
 
 from ..errors import NotFound
+from ..paths import resolve_notebook_path
 from .cells import new_agent_cell
 from .file_writer import FileNotebookWriter
-from .paths import resolve_notebook_path
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..config import APPROVAL_POLICIES
+from ..settings import APPROVAL_POLICIES
 from .findings import SEVERITY_RANK, RiskReport
 
 GateAction = Literal["block", "ask", "run"]

@@ -143,10 +143,28 @@ class AccountingStore(StoreConnection):
             finished=finished,
         )
 
-    def audit(self, session_id: str) -> list[AuditRecord]:
-        """The session's audit log, oldest first."""
+    def complete_audit(self, audit_id: int, *, outcome: str, detail: str, finished: float) -> None:
+        """Close a row written before its cell ran."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE audit SET outcome = ?, detail = ?, finished = ? WHERE id = ?",
+                (outcome, detail, finished, audit_id),
+            )
+
+    def mark_running_audit(self, *, outcome: str, detail: str) -> int:
+        """Close every row still ``running`` (its server died); how many there were."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE audit SET outcome = ?, detail = ? WHERE outcome = 'running'",
+                (outcome, detail),
+            )
+            return cursor.rowcount
+
+    def audit(self, session_id: str, *, since: float = 0.0) -> list[AuditRecord]:
+        """The session's audit log (rows started at or after ``since``), oldest first."""
         self._require(session_id)
         rows = self._read(
-            f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE session_id = ? ORDER BY id", (session_id,)
+            f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE session_id = ? AND started >= ? ORDER BY id",
+            (session_id, since),
         )
         return [_audit(row) for row in rows]

@@ -120,7 +120,11 @@ _V1: tuple[str, ...] = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Turns are found by their ``run_started`` events, and deltas folded by type: both need
+# the event log by type without a scan of the whole session.
+_V2: tuple[str, ...] = ("CREATE INDEX events_by_type ON events (session_id, type, seq)",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # How long a write waits for another connection's write lock (another server process,

@@ -17,6 +17,7 @@ from ..errors import Conflict, NotFound
 from .accounting import AccountingStore
 from .connection import check_id, dumps
 from .records import EventRecord, SessionRecord
+from .timeline import TimelineStore
 from .work import WorkStore
 
 # Statuses of a session whose run was in flight; after a restart no task owns them.
@@ -40,7 +41,7 @@ def _session(row: tuple[Any, ...]) -> SessionRecord:
     )
 
 
-class SessionStore(WorkStore, AccountingStore):
+class SessionStore(WorkStore, AccountingStore, TimelineStore):
     """Sessions, events, messages, plans, cells, usage, audit and memory in one file.
 
     ``path`` may be ``":memory:"`` (tests). Several stores (or server processes) may

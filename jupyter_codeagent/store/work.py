@@ -51,11 +51,13 @@ class WorkStore(StoreConnection):
         assert message_id is not None  # an INSERT into a rowid table always sets it
         return MessageRecord(id=message_id, turn=turn, role=role, agent=agent, text=text, ts=now)
 
-    def messages(self, session_id: str) -> list[MessageRecord]:
+    def messages(self, session_id: str, *, since: float = 0.0) -> list[MessageRecord]:
+        """The session's messages (those written at or after ``since``), oldest first."""
         self._require(session_id)
         rows = self._read(
-            "SELECT id, turn, role, agent, text, ts FROM messages WHERE session_id = ? ORDER BY id",
-            (session_id,),
+            "SELECT id, turn, role, agent, text, ts FROM messages WHERE session_id = ? "
+            "AND ts >= ? ORDER BY id",
+            (session_id, since),
         )
         return [
             MessageRecord(id=i, turn=turn, role=role, agent=agent, text=text, ts=ts)
@@ -122,11 +124,15 @@ class WorkStore(StoreConnection):
             raise NotFound(f"No cell {cell_id!r} in session {session_id!r}.")
         return _cell(rows[0])
 
-    def list_cells(self, session_id: str) -> list[CellRecord]:
-        """The session's cells in the order they were first saved."""
+    def list_cells(
+        self, session_id: str, *, since: float = 0.0, until: float | None = None
+    ) -> list[CellRecord]:
+        """The session's cells (proposed in ``[since, until)``) in the order first saved."""
         self._require(session_id)
         rows = self._read(
-            f"SELECT {_CELL_COLUMNS} FROM cells WHERE session_id = ? ORDER BY pk", (session_id,)
+            f"SELECT {_CELL_COLUMNS} FROM cells WHERE session_id = ? AND created >= ? "
+            "AND created < ? ORDER BY pk",
+            (session_id, since, until if until is not None else float("inf")),
         )
         return [_cell(row) for row in rows]
 

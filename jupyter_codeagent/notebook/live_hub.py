@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from .errors import NotebookError
+from ..errors import NotebookError
 
 Send = Callable[[dict[str, Any]], None]
 

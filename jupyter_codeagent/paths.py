@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 
-from ..errors import BadRequest, PathOutsideRoot
+from .errors import BadRequest, PathOutsideRoot
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 

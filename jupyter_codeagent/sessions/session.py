@@ -13,14 +13,26 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from .agents.orchestrator import run_request
-from .agents.runtime import RunContext, StepLimitReached, UserDecision, new_id
-from .agents.state import Plan
-from .config import AgentSettings
-from .errors import BadRequest, CodeAgentError, Conflict, NotFound
-from .models import ChatModel
-from .safety.risk import analyze_code
-from .store import EventRecord, SessionRecord, SessionStore
+from ..agents import review_cell, run_request
+from ..errors import BadRequest, CodeAgentError, Conflict, NotFound, StepLimitReached
+from ..events import (
+    AgentRole,
+    ErrorReported,
+    Event,
+    MessagePosted,
+    QuestionAsked,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    TextDelta,
+)
+from ..safety import analyze_code
+from ..safety.audit import AuditLog
+from ..settings import Settings, parse_choices
+from ..store import EventRecord, SessionRecord
+from ..store.timeline import TimelinePage
+from ..tools import AppContext, Plan, RunContext, UserDecision
+from ..tools.context import new_id
 
 log = logging.getLogger(__name__)
 
@@ -31,43 +43,36 @@ VARIABLES_TIMEOUT = 5.0
 
 class Session:
     def __init__(
-        self,
-        record: SessionRecord,
-        *,
-        store: SessionStore,
-        bridge: Any,
-        writer: Any,
-        models: Callable[[str], ChatModel],
-        settings: AgentSettings,
-        root_dir: str,
-        knowledge: Any = None,
-        live_hub: Any = None,
+        self, record: SessionRecord, *, app: AppContext, defaults: Callable[[], Settings]
     ) -> None:
         self.id = record.id
-        self.live_hub = live_hub
+        self.app = app
+        self.store = app.store
         self.notebook_path = record.notebook_path
-        self._kernel_id = record.kernel_id
-        self.store = store
-        self.bridge = bridge
-        self.writer = writer
-        self.models = models
-        self.settings = settings
-        self.root_dir = root_dir
-        self.knowledge = knowledge
         self.status = record.status
+        self._defaults = defaults
+        self._kernel_id = record.kernel_id
         self._task: asyncio.Task[None] | None = None
-        self._ctx: RunContext | None = None
+        self._run: RunContext | None = None
         self._subscribers: set[asyncio.Queue[EventRecord]] = set()
         self._pending_cells: dict[str, asyncio.Future[UserDecision]] = {}
         self._pending_questions: dict[str, tuple[str, asyncio.Future[str]]] = {}
         self._last_variables: list[dict[str, Any]] = []
+        # Text streamed by each agent since its last message: what a stop would cut off.
+        self._drafts: dict[str, str] = {}
 
     # --- events -------------------------------------------------------------------
 
-    def emit(self, type: str, data: dict[str, Any]) -> EventRecord:
-        record = self.store.append_event(self.id, type, data)
-        if type == "variables":
-            self._last_variables = list(data.get("variables", []))
+    def emit(self, event: Event) -> EventRecord:
+        body = event.to_json()
+        del body["type"]
+        record = self.store.append_event(self.id, event.type, body)
+        if isinstance(event, TextDelta):
+            self._drafts[event.agent] = self._drafts.get(event.agent, "") + event.text
+        elif isinstance(event, MessagePosted) and event.agent is not None:
+            self._drafts.pop(event.agent, None)
+        elif event.type == "variables":
+            self._last_variables = list(body.get("variables", []))
         for queue in list(self._subscribers):
             queue.put_nowait(record)
         return record
@@ -84,18 +89,13 @@ class Session:
 
     async def kernel_id(self) -> str:
         """The notebook's kernel; found again if it was shut down and replaced."""
+        bridge = self.app.bridge
         if self._kernel_id:
             try:
-                return str(
-                    await self.bridge.kernel_for_notebook(self.notebook_path, self._kernel_id)
-                )
+                return str(await bridge.kernel_for_notebook(self.notebook_path, self._kernel_id))
             except NotFound:
-                log.info(
-                    "kernel %s of session %s is gone; finding the notebook's",
-                    self._kernel_id,
-                    self.id,
-                )
-        self._kernel_id = str(await self.bridge.kernel_for_notebook(self.notebook_path))
+                log.info("kernel %s of session %s is gone", self._kernel_id, self.id)
+        self._kernel_id = str(await bridge.kernel_for_notebook(self.notebook_path))
         self.store.update_session(self.id, kernel_id=self._kernel_id)
         return self._kernel_id
 
@@ -105,79 +105,100 @@ class Session:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def send_message(self, text: Any) -> None:
+    def send_message(self, text: Any, *, choices: Any = None, user: str | None = None) -> None:
+        """Start a run for ``text`` with the server's settings and the user's ``choices``."""
         if not isinstance(text, str) or not text.strip():
             raise BadRequest("'text' must be a non-empty string.")
         if len(text) > MAX_MESSAGE_CHARS:
             raise BadRequest(f"'text' is longer than {MAX_MESSAGE_CHARS} characters.")
         if self.running:
             raise Conflict("A run is in progress in this session; wait for it or stop it.")
-        self.models("planner")  # raises ConfigurationError (503) before anything starts
+        settings = self._defaults().with_changes(parse_choices(choices))
+        # ConfigurationError (503) before anything starts.
+        self.app.models.for_role(settings.models, "planner")
         turn = sum(1 for m in self.store.messages(self.id) if m.role == "user")
         self.store.add_message(self.id, turn=turn, role="user", text=text)
         if not self.store.get_session(self.id).title:
             self.store.update_session(self.id, title=_title_from(text))
         self._set_status("running")
-        self.emit("message", {"role": "user", "text": text})
-        self._task = asyncio.create_task(self._run(text, turn), name=f"codeagent-run-{self.id}")
-
-    async def _run(self, text: str, turn: int) -> None:
-        ctx = RunContext(
+        # The turn starts here: readers page the timeline by ``run_started``.
+        started = self.emit(RunStarted(turn=turn))
+        self.emit(MessagePosted(role="user", text=text))
+        run = RunContext(
+            app=self.app,
+            settings=settings,
             session_id=self.id,
             notebook_path=self.notebook_path,
-            root_dir=self.root_dir,
-            settings=self.settings,
-            models=self.models,
-            bridge=self.bridge,
-            writer=self.writer,
-            store=self.store,
             emit=self.emit,
             human=self,
             kernel_id=self.kernel_id,
-            knowledge=self.knowledge,
+            review=review_cell,
+            user=user,
             turn=turn,
             request=text,
             plan=Plan.from_json(self.store.get_plan(self.id)),
         )
-        self._ctx = ctx
-        self.emit("run_started", {"turn": turn})
-        status, summary = "failed", None
+        self._drafts.clear()
+        self._task = asyncio.create_task(
+            self._drive(run, started.seq), name=f"codeagent-run-{self.id}"
+        )
+
+    async def _drive(self, run: RunContext, started_seq: int) -> None:
+        self._run = run
+        status: RunStatus = "failed"
+        summary: str | None = None
+        agent: AgentRole = "coder"
+        explained = False  # an ``error`` event already says why the run ended
         try:
-            summary = await run_request(ctx)
+            summary, agent = await run_request(run)
             status = "done"
         except asyncio.CancelledError:
             status, summary = "stopped", "Stopped by the user."
-        except StepLimitReached as error:
-            status, summary = "stopped", error.message
-            self.emit("error", {"code": error.code, "message": error.message})
         except CodeAgentError as error:
-            summary = error.message
-            self.emit("error", {"code": error.code, "message": error.message})
+            status = "stopped" if isinstance(error, StepLimitReached) else "failed"
+            summary, explained = error.message, True
+            self.emit(ErrorReported(code=error.code, message=error.message))
         except Exception:  # our bug: keep the session usable, tell the user, log the trace
             log.exception("run of session %s failed", self.id)
             summary = "The run failed because of an internal error; see the server log."
-            self.emit("error", {"code": "internal_error", "message": summary})
+            explained = True
+            self.emit(ErrorReported(code="internal_error", message=summary))
         finally:
             self._cancel_pending()
-            self._ctx = None
-        if summary:
+            self._run = None
+        if summary:  # the conversation's memory keeps how the turn ended
             self.store.add_message(
-                self.id, turn=turn, role="assistant", agent="coder", text=summary
+                self.id, turn=run.turn, role="assistant", agent=agent, text=summary
             )
-        finished: dict[str, Any] = {"status": status}
-        if summary:
-            finished["summary"] = summary
+        self._keep_cut_off_text(closing=agent if status == "done" else None)
         self._set_status(status)
-        self.emit("run_finished", finished)
+        self.emit(RunFinished(status=status, summary=None if explained else summary, agent=agent))
+        # Every streamed text now lives on in a message or the summary.
+        self.store.fold_deltas(self.id, started_seq)
+
+    def _keep_cut_off_text(self, closing: AgentRole | None) -> None:
+        """Text that was streaming when the run ended becomes an interrupted message (the
+        closing agent's text is the summary itself)."""
+        for name, text in list(self._drafts.items()):
+            if name != closing and text.strip():
+                self.emit(
+                    MessagePosted(
+                        role="assistant",
+                        agent=name,  # type: ignore[arg-type]
+                        text=text,
+                        interrupted=True,
+                    )
+                )
+        self._drafts.clear()
 
     async def stop(self) -> None:
         task = self._task
         if task is None or task.done():
             return
-        ctx = self._ctx
-        if ctx is not None and ctx.executing_kernel:
+        run = self._run
+        if run is not None and run.executing_kernel:
             with contextlib.suppress(Exception):
-                await self.bridge.interrupt(ctx.executing_kernel)
+                await self.app.bridge.interrupt(run.executing_kernel)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_SECONDS)
@@ -212,7 +233,7 @@ class Session:
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._pending_questions[question_id] = (question, future)
         self._set_status("waiting")
-        self.emit("question", {"question_id": question_id, "text": question})
+        self.emit(QuestionAsked(question_id=question_id, text=question))
         try:
             return await future
         finally:
@@ -220,22 +241,23 @@ class Session:
             if self.running:
                 self._set_status("running")
 
-    def approve(self, cell_id: str, source: Any = None) -> None:
+    def approve(self, cell_id: str, source: Any = None, *, user: str | None = None) -> None:
         future = self._waiting_cell(cell_id)
         if source is not None:
             if not isinstance(source, str) or not source.strip():
                 raise BadRequest("'source' must be a non-empty string when given.")
-            report = analyze_code(source, root_dir=self.root_dir)
+            report = analyze_code(source, root_dir=self.app.root_dir)
             if report.blocking:
                 reasons = "; ".join(f.message for f in report.findings if f.severity == "block")
                 raise Conflict(f"The edited cell cannot run: {reasons}")
-        future.set_result(UserDecision(action="approve", source=source))
+        future.set_result(UserDecision(action="approve", source=source, user=user))
 
-    def reject(self, cell_id: str, reason: Any = None) -> None:
+    def reject(self, cell_id: str, reason: Any = None, *, user: str | None = None) -> None:
         if reason is not None and not isinstance(reason, str):
             raise BadRequest("'reason' must be a string when given.")
         future = self._waiting_cell(cell_id)
-        future.set_result(UserDecision(action="reject", reason=(reason or "").strip() or None))
+        text = (reason or "").strip() or None
+        future.set_result(UserDecision(action="reject", reason=text, user=user))
 
     def answer(self, question_id: Any, text: Any) -> None:
         if not isinstance(question_id, str) or not isinstance(text, str) or not text.strip():
@@ -245,7 +267,7 @@ class Session:
             raise NotFound(f"No open question '{question_id}' in this session.")
         pending[1].set_result(text.strip())
         # The answer is part of the conversation: a client replaying events sees it.
-        self.emit("message", {"role": "user", "text": text.strip(), "question_id": question_id})
+        self.emit(MessagePosted(role="user", text=text.strip(), question_id=question_id))
 
     def _waiting_cell(self, cell_id: str) -> asyncio.Future[UserDecision]:
         cell = self.store.get_cell(self.id, cell_id)  # NotFound for unknown ids
@@ -256,30 +278,41 @@ class Session:
 
     # --- views ----------------------------------------------------------------------------
 
-    async def live_snapshot(self) -> dict[str, Any]:
+    async def live_snapshot(self, *, turns: int | None = None) -> dict[str, Any]:
         """The snapshot with the kernel's variables as they are now (if it answers)."""
         if not self.running and self._kernel_id:
             with contextlib.suppress(Exception):
                 variables = await asyncio.wait_for(
-                    self.bridge.list_variables(self._kernel_id), VARIABLES_TIMEOUT
+                    self.app.bridge.list_variables(self._kernel_id), VARIABLES_TIMEOUT
                 )
                 self._last_variables = [
                     {"name": v.name, "type": v.type, "summary": v.summary} for v in variables
                 ]
-        return self.snapshot()
+        return self.snapshot(turns=turns)
 
-    def snapshot(self) -> dict[str, Any]:
-        record = self.store.get_session(self.id)
-        body = record.to_json()
+    def snapshot(self, *, turns: int | None = None) -> dict[str, Any]:
+        """The session's state. With ``turns``, bounded to the last ``turns`` turns: their
+        messages, cells and timeline events (``timeline``), so opening a session costs
+        the same however long it is; ``history`` pages earlier turns in."""
+        store = self.store
+        body = store.get_session(self.id).to_json()
+        since = 0.0
+        if turns is not None:
+            page = store.turns_before(self.id, None, turns, with_deltas=self.running)
+            since = page.start_ts if page.has_earlier else 0.0
+            body["timeline"] = _page_json(page)
+        messages = store.messages(self.id, since=since)
+        cells = store.list_cells(self.id, since=since)
+        audit = AuditLog(store).entries(self.id, since=since)
         body.update(
             {
                 "status": self.status,
-                "messages": [m.to_json() for m in self.store.messages(self.id)],
-                "plan": {"tasks": self.store.get_plan(self.id)},
-                "cells": [c.to_json() for c in self.store.list_cells(self.id)],
+                "messages": [m.to_json() for m in messages],
+                "plan": {"tasks": store.get_plan(self.id)},
+                "cells": [c.to_json() for c in cells],
                 "variables": self._last_variables,
-                "usage": self.store.usage_totals(self.id),
-                "audit": [a.to_json() for a in self.store.audit(self.id)],
+                "usage": store.usage_totals(self.id),
+                "audit": [a.to_json() for a in audit],
                 "pending": {
                     "cells": sorted(self._pending_cells),
                     "questions": [
@@ -287,10 +320,27 @@ class Session:
                         for qid, (text, _) in self._pending_questions.items()
                     ],
                 },
-                "last_seq": self.store.last_seq(self.id),
+                "last_seq": store.last_seq(self.id),
             }
         )
         return body
+
+    def history(self, before_seq: int, turns: int) -> dict[str, Any]:
+        """Timeline events of the ``turns`` turns before ``before_seq`` ("Show earlier")."""
+        page = self.store.turns_before(self.id, before_seq, turns)
+        until = self.store.event_ts(self.id, before_seq)
+        cells = [
+            c.to_json() for c in self.store.list_cells(self.id, since=page.start_ts, until=until)
+        ]
+        return {**_page_json(page), "cells": cells}
+
+
+def _page_json(page: TimelinePage) -> dict[str, Any]:
+    return {
+        "events": [e.to_json() for e in page.events],
+        "start_seq": page.start_seq,
+        "has_earlier": page.has_earlier,
+    }
 
 
 def _title_from(text: str) -> str:

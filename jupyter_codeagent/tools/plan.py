@@ -1,9 +1,18 @@
-"""The plan and its tasks: immutable values replaced as the run progresses."""
+"""The plan: its tasks (immutable values replaced as the run progresses) and the tools
+that create it, track it and close the run: ``create_plan``, ``update_task``, ``finish``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import ToolError
+from .base import tool
+
+if TYPE_CHECKING:
+    from .context import RunContext
 
 TaskStatus = Literal["pending", "in_progress", "done", "failed", "skipped"]
 TASK_STATUSES: tuple[str, ...] = ("pending", "in_progress", "done", "failed", "skipped")
@@ -94,3 +103,57 @@ class Plan:
                 line += f" (note: {task.note})"
             lines.append(line)
         return "\n".join(lines)
+
+
+# --- the tools ------------------------------------------------------------------------------
+
+
+class TaskDraft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=2000)] = ""
+
+
+@tool
+async def create_plan(
+    run: RunContext,
+    tasks: Annotated[list[TaskDraft], Field(min_length=1, max_length=20)],
+) -> str:
+    """Create (or revise) the plan: an ordered list of small tasks, each one or two notebook
+    cells of work. Replaces the tasks that are not finished yet."""
+    drafts = [(t.title.strip(), t.description.strip()) for t in tasks]
+    run.set_plan(run.plan.replaced_open_tasks(drafts))
+    return f"Plan saved with {len(drafts)} tasks:\n{run.plan.render()}"
+
+
+@tool
+async def update_task(
+    run: RunContext,
+    task_id: str,
+    status: Literal["in_progress", "done", "failed", "skipped"],
+    note: Annotated[str, Field(max_length=1000)] = "",
+) -> str:
+    """Set the status of a plan task, with an optional short note (why it failed...)."""
+    task = find_task(run, task_id)
+    text = note.strip() or None
+    run.set_plan(run.plan.with_status(task.id, status, text))
+    if status == "failed":
+        run.failed_tasks.append(f"task {task.id} ({task.title}) failed: {text or 'no note'}")
+    return f"Task {task.id} is now {status}."
+
+
+@tool
+async def finish(run: RunContext, summary: Annotated[str, Field(min_length=1)]) -> str:
+    """End the run with a short summary of the findings for the user (Markdown)."""
+    run.summary = summary.strip()
+    run.finished = True
+    return "The run is finished."
+
+
+def find_task(run: RunContext, task_id: str) -> Task:
+    task = run.plan.find(task_id)
+    if task is None:
+        known = ", ".join(t.id for t in run.plan.tasks) or "none"
+        raise ToolError(f"Unknown task_id '{task_id}'. Plan tasks: {known}.")
+    return task

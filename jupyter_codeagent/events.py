@@ -1,0 +1,371 @@
+"""The session events of the public contract: one frozen class per event type.
+
+Building one of these classes is the only way to emit an event (``Session.emit``
+takes nothing else), so the wire format is defined here once. The TypeScript types
+of the sidebar are generated from ``json_schema()`` at build time
+(``python -m jupyter_codeagent.events`` writes the schema the frontend build reads;
+a test fails when the committed schema drifts from these classes).
+
+Every event on the wire also carries ``seq`` (1, 2, 3... per session) and ``ts``
+(seconds since the epoch), added when the event is stored. Optional fields that are
+``None`` are left out of the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Literal
+
+RunStatus = Literal["done", "stopped", "failed"]
+TaskStatus = Literal["pending", "in_progress", "done", "failed", "skipped"]
+Verdict = Literal["approve", "revise", "block", "none"]
+Risk = Literal["low", "medium", "high"]
+Severity = Literal["info", "warning", "high", "block"]
+AgentRole = Literal["planner", "coder", "reviewer", "summarizer"]
+Output = dict[str, Any]  # an nbformat v4 output, passed through as the kernel produced it
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One observation of the static analyzer (or the reviewer) on a cell."""
+
+    code: str
+    severity: Severity
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Review:
+    """What the user is shown next to a proposed cell before deciding."""
+
+    verdict: Verdict
+    risk: Risk
+    comments: str = ""
+    findings: tuple[Finding, ...] = ()
+    blocking: bool = False
+    #: Who stopped the cell when it is blocked: the static analysis or the reviewer.
+    blocked_by: Literal["analyzer", "reviewer"] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanTask:
+    id: str
+    title: str
+    status: TaskStatus
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variable:
+    name: str
+    type: str
+    summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every event; ``type`` is the wire name of the subclass."""
+
+    type: ClassVar[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The payload (without ``seq``/``ts``), ``None`` optionals left out."""
+        body: dict[str, Any] = {"type": self.type}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value is None and item.default is None:
+                continue
+            body[item.name] = _plain(value)
+        return body
+
+
+def _plain(value: Any) -> Any:
+    # Nested values keep their nulls (``"line": null``): clients read them as given.
+    if hasattr(value, "__dataclass_fields__"):
+        return {item.name: _plain(getattr(value, item.name)) for item in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- runs and conversation ------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunStarted(Event):
+    type: ClassVar[str] = "run_started"
+    turn: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFinished(Event):
+    """The end of a run; ``summary`` is the closing answer, sent only here."""
+
+    type: ClassVar[str] = "run_finished"
+    status: RunStatus
+    summary: str | None = None
+    #: The agent whose words the summary is (the planner's direct answer, the coder's).
+    agent: AgentRole | None = None
+    #: True when the run needed to compute something and no cell ran successfully.
+    no_code_ran: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessagePosted(Event):
+    type: ClassVar[str] = "message"
+    role: Literal["user", "assistant"]
+    text: str
+    agent: AgentRole | None = None
+    #: Set when a user message answers an ``ask_user`` question.
+    question_id: str | None = None
+    #: True when the text was cut off (the run stopped while it was being written).
+    interrupted: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextDelta(Event):
+    """A piece of streamed text; folded into its ``message`` once that is complete."""
+
+    type: ClassVar[str] = "delta"
+    agent: AgentRole
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionAsked(Event):
+    type: ClassVar[str] = "question"
+    question_id: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorReported(Event):
+    type: ClassVar[str] = "error"
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsageUpdated(Event):
+    """The session's totals after a model call."""
+
+    type: ClassVar[str] = "usage"
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None = None
+
+
+# --- plan, data objects, tools --------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanChanged(Event):
+    type: ClassVar[str] = "plan"
+    tasks: tuple[PlanTask, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class VariablesChanged(Event):
+    type: ClassVar[str] = "variables"
+    variables: tuple[Variable, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolCalled(Event):
+    type: ClassVar[str] = "tool_call"
+    agent: AgentRole
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolAnswered(Event):
+    type: ClassVar[str] = "tool_result"
+    agent: AgentRole
+    call_id: str
+    name: str
+    ok: bool
+    summary: str
+
+
+# --- cells: one event per change of a cell's status ----------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellProposed(Event):
+    type: ClassVar[str] = "cell_proposed"
+    cell_id: str
+    source: str
+    explanation: str
+    review: Review
+    needs_approval: bool
+    task_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellExecuting(Event):
+    type: ClassVar[str] = "cell_executing"
+    cell_id: str
+    #: The code that runs, when the user edited the proposal before approving it.
+    source: str | None = None
+    #: Who let the cell run: the authenticated user's name, or ``policy``.
+    approved_by: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellExecuted(Event):
+    type: ClassVar[str] = "cell_executed"
+    cell_id: str
+    status: Literal["ok", "error"]
+    execution_count: int | None
+    outputs: tuple[Output, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellRejected(Event):
+    type: ClassVar[str] = "cell_rejected"
+    cell_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellBlocked(Event):
+    type: ClassVar[str] = "cell_blocked"
+    cell_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellStopped(Event):
+    """The run stopped while the cell waited for approval or ran."""
+
+    type: ClassVar[str] = "cell_stopped"
+    cell_id: str
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    RunStarted,
+    RunFinished,
+    MessagePosted,
+    TextDelta,
+    QuestionAsked,
+    ErrorReported,
+    UsageUpdated,
+    PlanChanged,
+    VariablesChanged,
+    ToolCalled,
+    ToolAnswered,
+    CellProposed,
+    CellExecuting,
+    CellExecuted,
+    CellRejected,
+    CellBlocked,
+    CellStopped,
+)
+CELL_EVENTS: tuple[type[Event], ...] = (
+    CellProposed,
+    CellExecuting,
+    CellExecuted,
+    CellRejected,
+    CellBlocked,
+    CellStopped,
+)
+BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in EVENT_TYPES}
+
+
+# --- the JSON Schema the frontend's types are generated from ---------------------------------
+
+_ENVELOPE = {
+    "seq": {"type": "integer", "description": "1, 2, 3... per session"},
+    "ts": {"type": "number", "description": "seconds since the epoch"},
+}
+
+
+def _interface_name(cls: type) -> str:
+    """``cell_proposed`` → ``ICellProposedEvent``: the frontend names events by wire type."""
+    if issubclass(cls, Event):
+        return "I" + "".join(part.title() for part in cls.type.split("_")) + "Event"
+    return f"I{cls.__name__}"
+
+
+def json_schema() -> dict[str, Any]:
+    """One schema with a definition per event (envelope included) and their union."""
+    from pydantic import TypeAdapter  # only the schema export needs pydantic
+
+    definitions: dict[str, Any] = {}
+    for cls in EVENT_TYPES:
+        schema = TypeAdapter(cls).json_schema(ref_template="#/definitions/{model}")
+        for name, nested in schema.pop("$defs", {}).items():
+            nested = _tidy(nested)
+            # Nested values are sent whole, nulls included: every field is there.
+            nested["required"] = list(nested.get("properties", {}))
+            definitions[f"I{name}"] = nested
+        schema = _tidy(schema)
+        schema["properties"] = {
+            "type": {"const": cls.type, "type": "string"},
+            **_ENVELOPE,
+            **schema.get("properties", {}),
+        }
+        # Only fields that default to None are left out of the JSON: the rest are required.
+        sent = [f.name for f in fields(cls) if f.default is not None]
+        schema["required"] = ["type", *_ENVELOPE, *sent]
+        schema["title"] = _interface_name(cls)
+        schema["description"] = _first_line(cls)
+        definitions[_interface_name(cls)] = schema
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "SessionEvent",
+        "description": "A session event as the events WebSocket sends it (generated file).",
+        "oneOf": [{"$ref": f"#/definitions/{_interface_name(cls)}"} for cls in EVENT_TYPES],
+        "definitions": dict(sorted(definitions.items())),
+    }
+
+
+def _first_line(cls: type[Event]) -> str:
+    doc = cls.__doc__ or ""
+    if doc.startswith(f"{cls.__name__}("):  # the signature dataclasses write when none is given
+        doc = ""
+    return doc.strip().split("\n")[0] or f"The `{cls.type}` event."
+
+
+def _tidy(schema: Any) -> Any:
+    """Closed objects, ``I``-prefixed references, no pydantic noise."""
+    if isinstance(schema, list):
+        return [_tidy(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$ref" and isinstance(value, str):
+            prefix, _, name = value.rpartition("/")
+            out[key] = f"{prefix}/I{name}"
+        elif key == "title" and isinstance(value, str) and "properties" not in schema:
+            continue  # field titles: the generator would turn them into type aliases
+        elif key == "default" and value is None:
+            continue
+        else:
+            out[key] = _tidy(value)
+    if out.get("type") == "object" and "properties" in out:
+        out["additionalProperties"] = False
+        out["title"] = f"I{out['title']}" if "title" in out else out.get("title")
+        if out["title"] is None:
+            del out["title"]
+    return out
+
+
+def main() -> None:
+    """``python -m jupyter_codeagent.events [PATH]``: write the schema (default: stdout)."""
+    text = json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
+    if len(sys.argv) > 1:
+        with open(sys.argv[1], "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

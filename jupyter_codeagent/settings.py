@@ -1,0 +1,155 @@
+"""The one settings object: which model to use and how runs behave.
+
+``extension.py`` reads its traitlets (which also read the environment) into a
+``Settings`` once at startup: the server's defaults. ``PATCH codeagent/settings``
+replaces those defaults; a user's own choices (JupyterLab's settings editor) travel
+with that user's request and give that run its own ``Settings`` through
+``with_changes``: they never change another user's. Every part of a run reads the
+``Settings`` of that run, never a copy of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from .errors import BadRequest
+
+Role = Literal["planner", "coder", "reviewer", "summarizer"]
+ROLES: tuple[Role, ...] = ("planner", "coder", "reviewer", "summarizer")
+Provider = Literal["openai", "anthropic"]
+PROVIDERS: tuple[str, ...] = ("openai", "anthropic")
+ApprovalPolicy = Literal["always", "risky", "never"]
+APPROVAL_POLICIES: tuple[str, ...] = ("always", "risky", "never")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSettings:
+    """Which language model to talk to, and how."""
+
+    provider: str = ""
+    model: str = ""
+    role_models: dict[str, str] = field(default_factory=dict)
+    openai_base_url: str = ""
+    openai_api_key: str = field(default="", repr=False)
+    anthropic_base_url: str = ""
+    anthropic_api_key: str = field(default="", repr=False)
+    request_timeout: float = 120.0
+    max_retries: int = 4
+
+    def model_for(self, role: str) -> str:
+        """The model name a role uses: its own if configured, else the default."""
+        return self.role_models.get(role) or self.model
+
+    def secrets(self) -> tuple[str, ...]:
+        """Configured secret values, for scrubbing text shown to models or users."""
+        return tuple(s for s in (self.openai_api_key, self.anthropic_api_key) if s)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentSettings:
+    """Limits and policies of agent runs."""
+
+    approval: str = "always"
+    max_steps: int = 30
+    max_review_rounds: int = 2
+    history_turns: int = 6
+    prompt_token_budget: int = 12_000
+    execution_timeout: float = 120.0
+    output_limit_chars: int = 4_000
+    knowledge_dirs: tuple[str, ...] = ()
+    db_path: str = ""
+
+
+# What may change without a restart (PATCH settings, a user's choices), with its bounds.
+_INT_LIMITS = {
+    "max_steps": (1, 500),
+    "max_review_rounds": (0, 10),
+    "history_turns": (0, 100),
+    "prompt_token_budget": (1_000, 1_000_000),
+    "output_limit_chars": (200, 1_000_000),
+}
+_FLOAT_LIMITS = {"execution_timeout": (1.0, 86_400.0)}
+EDITABLE: tuple[str, ...] = ("provider", "model", "approval", *_INT_LIMITS, *_FLOAT_LIMITS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything configurable, as one value: the server's defaults or one run's."""
+
+    models: ModelSettings = field(default_factory=ModelSettings)
+    agents: AgentSettings = field(default_factory=AgentSettings)
+
+    def with_changes(self, changes: Mapping[str, Any]) -> Settings:
+        """These settings with validated ``changes``; BadRequest names the first bad one."""
+        model_changes, agent_changes = _validated(changes)
+        return Settings(
+            models=replace(self.models, **model_changes),
+            agents=replace(self.agents, **agent_changes),
+        )
+
+    def public(self) -> dict[str, Any]:
+        """What ``GET codeagent/settings`` shows: everything but secrets."""
+        models, agents = self.models, self.agents
+        return {
+            "provider": models.provider,
+            "model": models.model,
+            "role_models": dict(models.role_models),
+            "openai_base_url": models.openai_base_url,
+            "anthropic_base_url": models.anthropic_base_url,
+            "approval": agents.approval,
+            "max_steps": agents.max_steps,
+            "max_review_rounds": agents.max_review_rounds,
+            "history_turns": agents.history_turns,
+            "prompt_token_budget": agents.prompt_token_budget,
+            "execution_timeout": agents.execution_timeout,
+            "output_limit_chars": agents.output_limit_chars,
+            "editable": list(EDITABLE),
+        }
+
+
+def parse_choices(value: Any) -> dict[str, Any]:
+    """A request's ``settings`` object, checked (None or ``{}``: no choices)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequest("'settings' must be a JSON object of setting names and values.")
+    _validated(value)
+    return dict(value)
+
+
+def _validated(changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise BadRequest(
+            f"Cannot change {', '.join(unknown)} at run time. Editable: {', '.join(EDITABLE)}."
+        )
+    model_changes: dict[str, Any] = {}
+    agent_changes: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "provider":
+            if value not in PROVIDERS:
+                raise BadRequest(f"'provider' must be one of {', '.join(PROVIDERS)}.")
+            model_changes[key] = value
+        elif key == "model":
+            if not isinstance(value, str) or not value.strip() or len(value) > 200:
+                raise BadRequest("'model' must be a non-empty model name.")
+            model_changes[key] = value.strip()
+        elif key == "approval":
+            if value not in APPROVAL_POLICIES:
+                raise BadRequest(f"'approval' must be one of {', '.join(APPROVAL_POLICIES)}.")
+            agent_changes[key] = value
+        elif key in _INT_LIMITS:
+            low, high = _INT_LIMITS[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise BadRequest(f"'{key}' must be a whole number from {low} to {high}.")
+            agent_changes[key] = value
+        else:
+            low_f, high_f = _FLOAT_LIMITS[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise BadRequest(f"'{key}' must be a number of seconds.")
+            if not low_f <= float(value) <= high_f:
+                raise BadRequest(f"'{key}' must be from {low_f:g} to {high_f:g} seconds.")
+            agent_changes[key] = float(value)
+    return model_changes, agent_changes

@@ -1,0 +1,246 @@
+"""``propose_cell``: analyzer → reviewer → approval gate → notebook → kernel → observation.
+
+Every cell the coder proposes walks this path; nothing reaches the kernel around it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field
+
+from ..events import Finding, MessagePosted, Review, Variable, VariablesChanged
+from ..kernel import NamespaceDiff
+from ..safety import RiskReport, analyze_code, decide
+from ..safety.audit import AuditLog, AuditSubject
+from .base import as_json, tool
+from .cell_log import CellLog
+from .context import new_id
+from .plan import find_task
+from .review import CellReview, ReviewRequest, higher_risk
+
+if TYPE_CHECKING:
+    from .context import RunContext, UserDecision
+
+MAX_CELL_CHARS = 50_000
+
+
+@tool
+async def propose_cell(
+    run: RunContext,
+    code: Annotated[str, Field(min_length=1, max_length=MAX_CELL_CHARS)],
+    explanation: Annotated[
+        str, Field(description="One or two sentences for the user: what the cell does and why.")
+    ],
+    task_id: Annotated[str, Field(description="The plan task this cell works on.")] = "",
+) -> str:
+    """Propose one Python code cell for the user's notebook. It is checked by a static
+    analyzer and a reviewer, then shown to the user, who may approve, edit or reject it.
+    Returns the review, the user's decision and, if it ran, its outputs or error."""
+    task = find_task(run, task_id) if task_id else None
+    explanation = explanation.strip()
+    report = analyze_code(code, root_dir=run.root_dir)
+    if report.blocking:
+        review = CellReview(
+            verdict="block", risk="high", comments="Blocked by the static analysis before review."
+        )
+    else:
+        request = ReviewRequest(
+            code=code,
+            explanation=explanation,
+            task_title=task.title if task else "",
+            report=report,
+        )
+        review = await run.review(run, request)
+    if review.verdict == "revise" and run.review_rounds < run.settings.agents.max_review_rounds:
+        run.review_rounds += 1
+        run.emit(MessagePosted(role="assistant", agent="reviewer", text=review.comments))
+        return as_json(
+            {
+                "decision": "revise",
+                "review": review.comments,
+                "next": "Address every comment and call propose_cell again with the new code.",
+            }
+        )
+    run.review_rounds = 0
+    return await _gate(run, code, explanation, task.id if task else None, report, review)
+
+
+async def _gate(
+    run: RunContext,
+    code: str,
+    explanation: str,
+    task_id: str | None,
+    report: RiskReport,
+    review: CellReview,
+) -> str:
+    cells = CellLog(run)
+    cell_id = new_id("c")
+    card = _card(report, review)
+    subject = AuditSubject(
+        session_id=run.session_id,
+        cell_id=cell_id,
+        code=code,
+        policy=run.settings.agents.approval,
+        report=report,
+        verdict=review.verdict,
+        reviewer_risk=review.risk,
+    )
+    audit = AuditLog(run.app.store)
+    gate = decide(run.settings.agents.approval, report, review.verdict, review.risk)
+    if gate.action == "block":
+        cells.blocked(
+            cell_id=cell_id,
+            source=code,
+            explanation=explanation,
+            review=card,
+            task_id=task_id,
+            reason=gate.reason,
+        )
+        audit.decided(subject, outcome="blocked", detail=gate.reason, approved_by=None)
+        return as_json(
+            {
+                "cell_id": cell_id,
+                "decision": "blocked",
+                "reason": gate.reason,
+                "review": review.comments,
+                "findings": [f.message for f in report.findings],
+                "next": "This cell will never run. Find a safe way, or tell the user why not.",
+            }
+        )
+    needs_approval = gate.action == "ask"
+    await cells.proposed(
+        cell_id=cell_id,
+        source=code,
+        explanation=explanation,
+        review=card,
+        task_id=task_id,
+        needs_approval=needs_approval,
+    )
+    if not needs_approval:
+        return await _execute(run, cells, audit, subject, code, approved_by=gate.approved_by)
+    try:
+        decision: UserDecision = await run.human.cell_decision(cell_id)
+    except asyncio.CancelledError:
+        await cells.stopped(cell_id)
+        audit.decided(subject, outcome="stopped", approved_by=None)
+        raise
+    if decision.action == "reject":
+        await cells.rejected(cell_id, decision.reason)
+        audit.decided(
+            subject, outcome="rejected", detail=decision.reason or "", approved_by=decision.user
+        )
+        return as_json(
+            {
+                "cell_id": cell_id,
+                "decision": "rejected",
+                "reason": decision.reason or "(no reason given)",
+                "next": "Respect the user's reason: change the approach or ask the user.",
+            }
+        )
+    source = decision.source if decision.source is not None else code
+    if source != code:  # the audit records the findings of the code that runs
+        edited = analyze_code(source, root_dir=run.root_dir)
+        subject = replace(subject, code=source, report=edited)
+    return await _execute(
+        run, cells, audit, subject, source, approved_by=decision.user or "user", by_user=True
+    )
+
+
+async def _execute(
+    run: RunContext,
+    cells: CellLog,
+    audit: AuditLog,
+    subject: AuditSubject,
+    source: str,
+    *,
+    approved_by: str | None,
+    by_user: bool = False,
+) -> str:
+    cell_id = subject.cell_id
+    proposed = cells.record(cell_id).source
+    audit_id = audit.starting(subject, approved_by=approved_by)
+    await cells.executing(cell_id, source=source, approved_by=approved_by)
+    kernel_id = await run.kernel_id()
+    run.executing_kernel = kernel_id
+    try:
+        result, diff = await run.app.bridge.execute(
+            kernel_id,
+            source,
+            timeout=run.settings.agents.execution_timeout,
+            track_namespace=True,
+        )
+    except asyncio.CancelledError:
+        await cells.stopped(cell_id)
+        audit.finished(audit_id, outcome="stopped")
+        raise
+    finally:
+        run.executing_kernel = None
+    await cells.executed(cell_id, result)
+    detail = f"{result.error_name}: {result.error_value}" if result.status == "error" else ""
+    audit.finished(audit_id, outcome="ok" if result.status == "ok" else "error", detail=detail)
+    if result.status == "ok":
+        task_id = cells.record(cell_id).task_id
+        run.cells_ok[task_id] = run.cells_ok.get(task_id, 0) + 1
+    changes = await _variables_changed(run, kernel_id, diff, cell_id)
+    body: dict[str, Any] = {
+        "cell_id": cell_id,
+        "decision": "approved by the user" if by_user else "ran automatically",
+        "status": result.status,
+        "output": run.app.bridge.outputs_for_model(
+            result, limit=run.settings.agents.output_limit_chars
+        ),
+    }
+    if source != proposed:
+        body["note"] = "The user edited the cell before running it; the code that ran:\n" + source
+    if changes:
+        body["variables_changed"] = changes
+    return as_json(body)
+
+
+async def _variables_changed(
+    run: RunContext, kernel_id: str, diff: NamespaceDiff | None, cell_id: str
+) -> dict[str, list[str]]:
+    variables = await run.app.bridge.list_variables(kernel_id)
+    if run.memory is not None:  # the data-object registry of the memory tiers
+        run.memory.record_execution(cell_id=cell_id, diff=diff, variables=variables, turn=run.turn)
+    run.emit(
+        VariablesChanged(
+            variables=tuple(
+                Variable(name=v.name, type=v.type, summary=v.summary) for v in variables
+            )
+        )
+    )
+    if diff is None or diff.empty:
+        return {}
+    return {
+        key: list(names)
+        for key, names in (
+            ("created", diff.created),
+            ("changed", diff.changed),
+            ("deleted", diff.deleted),
+        )
+        if names
+    }
+
+
+def _card(report: RiskReport, review: CellReview) -> Review:
+    """The review shown with the cell: the reviewer's verdict and the analyzer's findings."""
+    blocked_by: Literal["analyzer", "reviewer"] | None = None
+    if report.blocking:
+        blocked_by = "analyzer"
+    elif review.verdict == "block":
+        blocked_by = "reviewer"
+    return Review(
+        verdict=review.verdict or "none",
+        risk=higher_risk(review.risk, report.risk),  # type: ignore[arg-type]
+        comments=review.comments,
+        findings=tuple(
+            Finding(code=f.code, severity=f.severity, message=f.message, line=f.line)
+            for f in report.findings
+        ),
+        blocking=report.blocking,
+        blocked_by=blocked_by,
+    )

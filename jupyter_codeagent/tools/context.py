@@ -1,0 +1,131 @@
+"""What a tool can reach: the application's services and the run it is called in.
+
+``AppContext`` is built once (by the server extension, or by the headless CLI) and
+shared by every session. ``RunContext`` is one run's working state: its settings,
+the user who started it, its plan and progress, and the ways it reaches the person
+at the keyboard (approvals, questions) and the reviewer agent. The agents create the
+``RunContext``; the tools receive it as their first argument.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from ..errors import StepLimitReached
+from ..events import Event, PlanChanged, PlanTask
+from ..kernel import KernelBridge
+from ..knowledge import KnowledgeIndex
+from ..memory import SessionMemory
+from ..models import ChatModel
+from ..models.registry import ModelRegistry
+from ..notebook import NotebookWriter
+from ..notebook.live_hub import LiveNotebookHub
+from ..settings import Settings
+from ..store import SessionStore
+from .plan import Plan
+from .review import CellReview, ReviewRequest
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppContext:
+    """The services every session shares, built once."""
+
+    store: SessionStore
+    bridge: KernelBridge
+    writer: NotebookWriter
+    models: ModelRegistry
+    knowledge: KnowledgeIndex | None
+    root_dir: str
+    #: Browsers that have a notebook open (None for the headless CLI: files only).
+    live_hub: LiveNotebookHub | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserDecision:
+    """The user's answer to a proposed cell."""
+
+    action: Literal["approve", "reject"]
+    source: str | None = None
+    reason: str | None = None
+    #: The authenticated user who decided (jupyter_server's identity), if known.
+    user: str | None = None
+
+
+class HumanChannel(Protocol):
+    """How a run waits for the person at the keyboard (the session implements it)."""
+
+    async def cell_decision(self, cell_id: str) -> UserDecision: ...
+
+    async def ask(self, question: str) -> str: ...
+
+
+EventSink = Callable[[Event], object]
+Reviewer = Callable[["RunContext", ReviewRequest], Awaitable[CellReview]]
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+@dataclass(kw_only=True)
+class RunContext:
+    """One run: mutable, because it *is* the run's working state."""
+
+    app: AppContext
+    settings: Settings
+    session_id: str
+    notebook_path: str
+    emit: EventSink
+    human: HumanChannel
+    kernel_id: Callable[[], Awaitable[str]]
+    #: The reviewer agent, handed in by the agents (tools sit below them).
+    review: Reviewer
+    user: str | None = None
+    turn: int = 0
+    request: str = ""
+    plan: Plan = field(default_factory=Plan)
+    steps_used: int = 0
+    summary: str | None = None
+    last_cell_id: str | None = None
+    executing_kernel: str | None = None
+    #: Cells of this run that executed without error, by plan task (None: no task).
+    cells_ok: dict[str | None, int] = field(default_factory=dict)
+    #: Failed tasks the planner has not revised yet ("t2 (Load data): FileNotFoundError").
+    failed_tasks: list[str] = field(default_factory=list)
+    finished: bool = False
+    #: Review rounds of the cell being proposed (a revision sends it back to the coder).
+    review_rounds: int = 0
+    #: The session's memory tiers, prepared when the run starts.
+    memory: SessionMemory | None = None
+    #: Where ``submit_review`` leaves the reviewer's answer for the reviewer agent.
+    submitted_review: CellReview | None = None
+
+    @property
+    def root_dir(self) -> str:
+        return self.app.root_dir
+
+    def model(self, role: str) -> ChatModel:
+        return self.app.models.for_role(self.settings.models, role)
+
+    def take_step(self) -> None:
+        limit = self.settings.agents.max_steps
+        if self.steps_used >= limit:
+            raise StepLimitReached(
+                f"The run reached its limit of {limit} model calls (CODEAGENT_MAX_STEPS)."
+            )
+        self.steps_used += 1
+
+    def set_plan(self, plan: Plan) -> None:
+        self.plan = plan
+        self.app.store.save_plan(self.session_id, plan.to_json())
+        self.emit(
+            PlanChanged(
+                tasks=tuple(
+                    PlanTask(id=t.id, title=t.title, status=t.status, note=t.note)
+                    for t in plan.tasks
+                )
+            )
+        )
