@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['labextension/lib/**', 'node_modules/**', 'jupyter_codeagent/**', '**/*.test.ts'] },
+  { ignores: ['labextension/lib/**', 'labextension/src/generated/**', 'node_modules/**', 'jupyter_codeagent/**', '**/*.test.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,8 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { requestAPI } from './api';
 import type { IHealth } from './api';
-import type { IServerSettings, ISessionSnapshot, ISessionSummary } from './types';
+import type { IUserChoices } from './settings';
+import type { IServerSettings, ISessionSnapshot, ISessionSummary, ITimelinePage } from './types';
 
 function post(body: unknown): RequestInit {
   return { method: 'POST', body: JSON.stringify(body ?? {}) };
@@ -32,16 +33,28 @@ export class CodeAgentClient {
     return requestAPI<ISessionSnapshot>('sessions', post(body), this.serverSettings);
   }
 
-  getSession(id: string): Promise<ISessionSnapshot> {
-    return requestAPI<ISessionSnapshot>(`sessions/${seg(id)}`, {}, this.serverSettings);
+  /** The snapshot; with `turns`, only the last `turns` turns (how the sidebar opens). */
+  getSession(id: string, turns?: number): Promise<ISessionSnapshot> {
+    const query = turns ? `?turns=${turns}` : '';
+    return requestAPI<ISessionSnapshot>(`sessions/${seg(id)}${query}`, {}, this.serverSettings);
+  }
+
+  /** Timeline events of the turns before event `before` ("Show earlier"). */
+  history(id: string, before: number, turns: number): Promise<ITimelinePage> {
+    return requestAPI<ITimelinePage>(
+      `sessions/${seg(id)}/history?before=${before}&turns=${turns}`,
+      {},
+      this.serverSettings
+    );
   }
 
   deleteSession(id: string): Promise<unknown> {
     return requestAPI(`sessions/${seg(id)}`, { method: 'DELETE' }, this.serverSettings);
   }
 
-  sendMessage(id: string, text: string): Promise<unknown> {
-    return requestAPI(`sessions/${seg(id)}/messages`, post({ text }), this.serverSettings);
+  /** Start a run; `settings` are the user's own choices for it (never the server's). */
+  sendMessage(id: string, text: string, settings: IUserChoices = {}): Promise<unknown> {
+    return requestAPI(`sessions/${seg(id)}/messages`, post({ text, settings }), this.serverSettings);
   }
 
   approve(id: string, cellId: string, source?: string): Promise<unknown> {

@@ -11,7 +11,16 @@ import { ICellAttachment, messageWithAttachment } from './notebook/cellContext';
 import { agentCellSource, kernelIdOf, revealAgentCell } from './notebook/sessionNotebook';
 import { reduce } from './state/reducer';
 import { Action, IViewState, initialState, pendingCells } from './state/viewState';
-import type { ISessionSnapshot, ISessionSummary, SessionEvent } from './types';
+import type { IUserChoices } from './settings';
+import type { ISessionSnapshot, ISessionSummary, ISnapshotCell, SessionEvent } from './types';
+
+/** Turns of the conversation loaded when a session opens, and per "Show earlier". */
+export const TURNS_PER_PAGE = 10;
+
+/** The settings a controller reads the user's choices from. */
+export interface IUserChoicesSource {
+  readonly choices: IUserChoices;
+}
 
 /** Everything the sidebar shows; a new object on every change (for useSyncExternalStore). */
 export interface IAgentUIState {
@@ -33,6 +42,9 @@ export interface IAgentUIState {
   attachment: ICellAttachment | null;
   /** The session's notebook is open here, so agent cells are applied to it live. */
   attached: boolean;
+  /** Earlier turns exist that are not loaded ("Show earlier"). */
+  hasEarlier: boolean;
+  loadingEarlier: boolean;
 }
 
 /**
@@ -43,7 +55,8 @@ export class AgentController {
   constructor(
     private readonly _app: JupyterFrontEnd,
     private readonly _tracker: INotebookTracker,
-    readonly client: CodeAgentClient = new CodeAgentClient()
+    readonly client: CodeAgentClient = new CodeAgentClient(),
+    private readonly _userSettings: IUserChoicesSource = { choices: {} }
   ) {
     this._applier = new NotebookApplier(_tracker);
     this._state = {
@@ -60,7 +73,9 @@ export class AgentController {
       sending: false,
       composer: '',
       attachment: null,
-      attached: false
+      attached: false,
+      hasEarlier: false,
+      loadingEarlier: false
     };
     _tracker.currentChanged.connect((_, panel) => void this.bindNotebook(panel));
     _tracker.widgetAdded.connect((_, panel) => {
@@ -151,14 +166,18 @@ export class AgentController {
     }
   }
 
-  /** Load a session: its snapshot, then every event (replayed, then live). */
+  /**
+   * Load a session: the snapshot of its last turns (with their timeline events), then
+   * the events after the snapshot's `last_seq`, live. Opening costs the same however
+   * long the session is; `loadEarlier` pages older turns in.
+   */
   async openSession(sessionId: string): Promise<void> {
     const token = ++this._openToken;
     this._closeSession();
     this._set({ sessionId, loading: true, view: initialState(sessionId), banner: null });
     let snapshot: ISessionSnapshot;
     try {
-      snapshot = await this.client.getSession(sessionId);
+      snapshot = await this.client.getSession(sessionId, TURNS_PER_PAGE);
     } catch (reason) {
       if (token === this._openToken) {
         this._set({ loading: false, banner: `Could not open the session: ${errorMessage(reason)}` });
@@ -168,12 +187,21 @@ export class AgentController {
     if (token !== this._openToken) {
       return;
     }
+    this._snapshot = snapshot;
+    this._earlierCells = [];
+    this._loaded = [...(snapshot.timeline?.events ?? [])];
+    this._startSeq = snapshot.timeline?.start_seq ?? 0;
     this._dispatch({ type: 'snapshot', snapshot });
-    this._set({ sessionPath: normalizePath(snapshot.notebook_path), loading: false });
+    this._dispatch({ type: 'events', events: this._loaded });
+    this._set({
+      sessionPath: normalizePath(snapshot.notebook_path),
+      loading: false,
+      hasEarlier: snapshot.timeline?.has_earlier ?? false
+    });
     this._connection = new SessionConnection({
       sessionId,
       serverSettings: this.client.serverSettings,
-      after: 0,
+      after: snapshot.last_seq,
       applier: this._applier,
       onEvents: events => this._onEvents(events),
       onStatus: connection => this._set({ connection }),
@@ -181,6 +209,34 @@ export class AgentController {
     });
     this._set({ connection: 'connecting' });
     this._updateAttached();
+  }
+
+  /** "Show earlier": the turns before the oldest loaded one, put in front of the chat. */
+  async loadEarlier(): Promise<void> {
+    const { sessionId, hasEarlier, loadingEarlier } = this._state;
+    const snapshot = this._snapshot;
+    if (!sessionId || !snapshot || !hasEarlier || loadingEarlier) {
+      return;
+    }
+    this._set({ loadingEarlier: true });
+    try {
+      const page = await this.client.history(sessionId, this._startSeq, TURNS_PER_PAGE);
+      if (sessionId !== this._state.sessionId) {
+        return;
+      }
+      this._earlierCells = [...(page.cells ?? []), ...this._earlierCells];
+      this._loaded = [...page.events, ...this._loaded];
+      this._startSeq = page.start_seq;
+      // Rebuilt from the start so the older items sit before the newer ones.
+      const merged = { ...snapshot, cells: [...this._earlierCells, ...snapshot.cells] };
+      let view = reduce(initialState(sessionId), { type: 'snapshot', snapshot: merged });
+      view = reduce(view, { type: 'events', events: this._loaded });
+      this._set({ view, hasEarlier: page.has_earlier });
+    } catch (reason) {
+      this._set({ banner: `Could not load earlier messages: ${errorMessage(reason)}` });
+    } finally {
+      this._set({ loadingEarlier: false });
+    }
   }
 
   /** A fresh session for the active notebook. */
@@ -259,7 +315,7 @@ export class AgentController {
           return;
         }
       }
-      await this.client.sendMessage(sessionId, text);
+      await this.client.sendMessage(sessionId, text, this._userSettings.choices);
       this._set({ composer: '', attachment: null });
     } catch (reason) {
       this._set({ banner: this._explain(reason) });
@@ -360,6 +416,11 @@ export class AgentController {
   // --- internals ---------------------------------------------------------------------------
 
   private _onEvents(events: SessionEvent[]): void {
+    this._loaded.push(...events);
+    if (events.some(event => event.type === 'run_finished')) {
+      // The run's streamed text now lives in its messages (the server folds it too).
+      this._loaded = this._loaded.filter(event => event.type !== 'delta');
+    }
     this._dispatch({ type: 'events', events });
     if (events.some(event => event.type === 'run_finished' || event.type === 'run_started')) {
       void this.refreshSessions();
@@ -369,7 +430,11 @@ export class AgentController {
   private _closeSession(): void {
     this._connection?.dispose();
     this._connection = null;
+    this._snapshot = null;
+    this._loaded = [];
+    this._earlierCells = [];
     this._set({
+      hasEarlier: false,
       sessionId: null,
       sessionPath: null,
       view: initialState(),
@@ -421,4 +486,9 @@ export class AgentController {
   private _connection: SessionConnection | null = null;
   private _bindToken = 0;
   private _openToken = 0;
+  private _snapshot: ISessionSnapshot | null = null;
+  /** Timeline events loaded so far (pages and live), to rebuild the chat from. */
+  private _loaded: SessionEvent[] = [];
+  private _earlierCells: ISnapshotCell[] = [];
+  private _startSeq = 0;
 }

@@ -13,7 +13,7 @@ import { CodeAgentClient } from './client';
 import { CommandIDs, addCommands } from './commands';
 import { AgentController } from './controller';
 import { CellStatusMarker } from './notebook/cellStatusMarker';
-import { SettingsSync } from './settings';
+import { UserSettings } from './settings';
 import { CodeAgentSidebar } from './widget';
 
 const PLUGIN_ID = 'jupyter-codeagent:plugin';
@@ -36,7 +36,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null
   ) => {
     const client = new CodeAgentClient();
-    const controller = new AgentController(app, tracker, client);
+    const userSettings = new UserSettings();
+    const controller = new AgentController(app, tracker, client, userSettings);
     const sidebar = new CodeAgentSidebar({ controller, rendermime, languages });
     app.shell.add(sidebar, 'right', { rank: 600 });
     if (restorer) {
@@ -46,10 +47,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     addCommands(app, controller, tracker, sidebar.id, palette);
 
     if (settingRegistry) {
-      const sync = new SettingsSync(client, () => void controller.refreshHealth());
       void settingRegistry
         .load(PLUGIN_ID)
-        .then(settings => sync.start(settings))
+        .then(settings => userSettings.follow(settings))
         .catch(reason => console.error('jupyter-codeagent: cannot load the settings', reason));
     }
   }

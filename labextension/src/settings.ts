@@ -1,12 +1,8 @@
-import { Notification } from '@jupyterlab/apputils';
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { Signal } from '@lumino/signaling';
 
-import { CodeAgentApiError, errorMessage } from './api';
-import type { CodeAgentClient } from './client';
-import type { IServerSettings } from './types';
-
-/** The user's overrides, as `PATCH codeagent/settings` takes them. */
-export interface ISettingsOverrides {
+/** The user's own choices, as a request's `settings` object carries them. */
+export interface IUserChoices {
   approval?: string;
   max_steps?: number;
   provider?: string;
@@ -16,83 +12,49 @@ export interface ISettingsOverrides {
 /** "Use the server's value" in the settings editor. */
 const SERVER_DEFAULT = 'server';
 
-/** The overrides a composite settings object asks for (defaults mean: leave the server's). */
-export function overridesFrom(composite: Readonly<Record<string, unknown>>): ISettingsOverrides {
-  const overrides: ISettingsOverrides = {};
+/** The choices a composite settings object asks for (defaults mean: the server's). */
+export function choicesFrom(composite: Readonly<Record<string, unknown>>): IUserChoices {
+  const choices: IUserChoices = {};
   const approval = composite['approval'];
   if (typeof approval === 'string' && approval !== SERVER_DEFAULT) {
-    overrides.approval = approval;
+    choices.approval = approval;
   }
   const maxSteps = composite['maxSteps'];
   if (typeof maxSteps === 'number' && Number.isInteger(maxSteps) && maxSteps > 0) {
-    overrides.max_steps = maxSteps;
+    choices.max_steps = maxSteps;
   }
   const provider = composite['provider'];
   if (typeof provider === 'string' && provider !== SERVER_DEFAULT) {
-    overrides.provider = provider;
+    choices.provider = provider;
   }
   const model = composite['model'];
   if (typeof model === 'string' && model.trim()) {
-    overrides.model = model.trim();
+    choices.model = model.trim();
   }
-  return overrides;
+  return choices;
 }
 
 /**
- * Applies the settings editor's values to the running server (`PATCH codeagent/settings`)
- * when they load and whenever they change: no restart needed. A setting put back to
- * its default restores the value the server had before this tab changed it.
+ * The settings editor's values for this user. They travel with this user's requests
+ * (`POST .../messages {text, settings}`) and never change the server's settings, so
+ * two users (or two tabs) cannot overwrite each other.
  */
-export class SettingsSync {
-  constructor(
-    private readonly _client: CodeAgentClient,
-    private readonly _onApplied: () => void
-  ) {}
+export class UserSettings {
+  /** Emitted when the user changes a setting. */
+  readonly changed = new Signal<this, IUserChoices>(this);
 
-  async start(settings: ISettingRegistry.ISettings): Promise<void> {
-    try {
-      this._serverDefaults = await this._client.getSettings();
-    } catch (reason) {
-      if (reason instanceof CodeAgentApiError && reason.status === 404) {
-        console.warn('jupyter-codeagent: the server has no settings route; overrides are not applied');
-        return;
-      }
-      this._serverDefaults = null;
-    }
-    await this._apply(settings);
-    settings.changed.connect(() => void this._apply(settings));
+  get choices(): IUserChoices {
+    return this._choices;
   }
 
-  private async _apply(settings: ISettingRegistry.ISettings): Promise<void> {
-    const wanted = overridesFrom(settings.composite as Record<string, unknown>);
-    const changes: Record<string, unknown> = {};
-    for (const key of ['approval', 'max_steps', 'provider', 'model'] as const) {
-      const value = wanted[key];
-      if (value !== undefined) {
-        if (value !== this._applied[key]) {
-          changes[key] = value;
-        }
-      } else if (this._applied[key] !== undefined && this._serverDefaults) {
-        const original = this._serverDefaults[key];
-        if (original !== null && original !== undefined) {
-          changes[key] = original; // back to the server's own value
-        }
-      }
-    }
-    if (Object.keys(changes).length === 0) {
-      return;
-    }
-    try {
-      await this._client.patchSettings(changes as Partial<IServerSettings>);
-      this._applied = wanted;
-      this._onApplied();
-    } catch (reason) {
-      Notification.error(`Code Agent settings were not applied: ${errorMessage(reason)}`, {
-        autoClose: 8000
-      });
-    }
+  follow(settings: ISettingRegistry.ISettings): void {
+    const read = () => {
+      this._choices = choicesFrom(settings.composite as Record<string, unknown>);
+      this.changed.emit(this._choices);
+    };
+    read();
+    settings.changed.connect(read);
   }
 
-  private _serverDefaults: IServerSettings | null = null;
-  private _applied: ISettingsOverrides = {};
+  private _choices: IUserChoices = {};
 }

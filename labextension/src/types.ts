@@ -1,16 +1,28 @@
 /**
- * The server's public contract (DESIGN.md): REST bodies and WebSocket events.
+ * The server's public contract (DESIGN.md): REST bodies, and the WebSocket events
+ * generated from `jupyter_codeagent/events.py` (see `generated/events.ts`).
  *
- * Pure types, no imports: the state reducer and its unit tests build on them
- * without loading JupyterLab.
+ * Pure types, no imports of JupyterLab: the state reducer and its unit tests build on
+ * them without loading JupyterLab.
  */
+
+import type {
+  ICellExecutedEvent,
+  IFinding,
+  IPlanTask,
+  IReview,
+  IVariable,
+  SessionEvent
+} from './generated/events';
+
+export type * from './generated/events';
 
 export type AgentRole = 'planner' | 'coder' | 'reviewer' | 'summarizer';
 export type SessionStatus = 'idle' | 'running' | 'waiting' | 'done' | 'stopped' | 'failed';
-export type TaskStatus = 'pending' | 'in_progress' | 'done' | 'failed' | 'skipped';
-export type RiskLevel = 'low' | 'medium' | 'high';
-export type Verdict = 'approve' | 'revise' | 'block' | 'none';
-export type FindingSeverity = 'info' | 'warning' | 'high' | 'block';
+export type TaskStatus = IPlanTask['status'];
+export type RiskLevel = IReview['risk'];
+export type Verdict = IReview['verdict'];
+export type FindingSeverity = IFinding['severity'];
 /** A cell's status on the server (and in `metadata.codeagent.status`). */
 export type CellStatus =
   | 'proposed'
@@ -21,40 +33,14 @@ export type CellStatus =
   | 'blocked'
   | 'stopped';
 
-export interface IFinding {
-  code: string;
-  severity: FindingSeverity | string;
-  message: string;
-  line: number | null;
-}
-
-export interface IReview {
-  verdict: Verdict | string;
-  risk: RiskLevel | string;
-  comments?: string;
-  findings: IFinding[];
-  blocking?: boolean;
-}
-
-export interface ITask {
-  id: string;
-  title: string;
-  status: TaskStatus | string;
+/** A plan task as the snapshot has it (events carry `IPlanTask`). */
+export interface ITask extends Omit<IPlanTask, 'note'> {
   note?: string | null;
   description?: string;
 }
 
-export interface IVariable {
-  name: string;
-  type: string;
-  summary: string;
-}
-
 /** An nbformat v4 output, kept opaque except for what the UI reads. */
-export interface IOutput {
-  output_type: string;
-  [key: string]: unknown;
-}
+export type IOutput = ICellExecutedEvent['outputs'][number] & { output_type?: unknown };
 
 export interface IUsage {
   input_tokens: number;
@@ -94,6 +80,15 @@ export interface ISnapshotCell {
   updated: number;
 }
 
+/** Timeline events of whole turns (`GET sessions/{id}?turns=K`, `.../history`). */
+export interface ITimelinePage {
+  events: SessionEvent[];
+  /** The seq the page's first turn starts at: pass it as `before` for earlier turns. */
+  start_seq: number;
+  has_earlier: boolean;
+  cells?: ISnapshotCell[];
+}
+
 export interface ISessionSnapshot extends ISessionSummary {
   kernel_id: string | null;
   messages: ISnapshotMessage[];
@@ -103,105 +98,12 @@ export interface ISessionSnapshot extends ISessionSummary {
   usage: IUsage;
   pending: { cells: string[]; questions: { question_id: string; text: string }[] };
   last_seq: number;
+  /** Present when the snapshot was asked for with `?turns=K`. */
+  timeline?: ITimelinePage;
 }
 
-interface IEventBase {
-  seq: number;
-  ts: number;
-}
-
-export interface IMessageEvent extends IEventBase {
-  type: 'message';
-  role: 'user' | 'assistant';
-  agent?: string;
-  text: string;
-  /** Set when this user message is the answer to an `ask_user` question. */
-  question_id?: string;
-}
-export interface IDeltaEvent extends IEventBase {
-  type: 'delta';
-  agent: string;
-  text: string;
-}
-export interface IRunStartedEvent extends IEventBase {
-  type: 'run_started';
-  turn: number;
-}
-export interface IRunFinishedEvent extends IEventBase {
-  type: 'run_finished';
-  status: 'done' | 'stopped' | 'failed';
-  summary?: string;
-}
-export interface IPlanEvent extends IEventBase {
-  type: 'plan';
-  tasks: ITask[];
-}
-export interface ICellProposedEvent extends IEventBase {
-  type: 'cell_proposed';
-  cell_id: string;
-  task_id?: string | null;
-  source: string;
-  explanation: string;
-  review: IReview;
-  needs_approval: boolean;
-}
-export interface ICellExecutingEvent extends IEventBase {
-  type: 'cell_executing';
-  cell_id: string;
-}
-export interface ICellExecutedEvent extends IEventBase {
-  type: 'cell_executed';
-  cell_id: string;
-  status: 'ok' | 'error';
-  execution_count: number | null;
-  outputs: IOutput[];
-}
-export interface ICellRejectedEvent extends IEventBase {
-  type: 'cell_rejected';
-  cell_id: string;
-  reason?: string | null;
-}
-export interface ICellBlockedEvent extends IEventBase {
-  type: 'cell_blocked';
-  cell_id: string;
-  reason: string;
-}
-export interface IQuestionEvent extends IEventBase {
-  type: 'question';
-  question_id: string;
-  text: string;
-}
-export interface IVariablesEvent extends IEventBase {
-  type: 'variables';
-  variables: IVariable[];
-}
-export interface IUsageEvent extends IEventBase {
-  type: 'usage';
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd?: number | null;
-}
-export interface IErrorEvent extends IEventBase {
-  type: 'error';
-  code: string;
-  message: string;
-}
-
-export type SessionEvent =
-  | IMessageEvent
-  | IDeltaEvent
-  | IRunStartedEvent
-  | IRunFinishedEvent
-  | IPlanEvent
-  | ICellProposedEvent
-  | ICellExecutingEvent
-  | ICellExecutedEvent
-  | ICellRejectedEvent
-  | ICellBlockedEvent
-  | IQuestionEvent
-  | IVariablesEvent
-  | IUsageEvent
-  | IErrorEvent;
+/** Every event type name. */
+export type SessionEventType = SessionEvent['type'];
 
 /** The live notebook channel (see `jupyter_codeagent/notebook/live.py`). */
 export interface INotebookCellJSON {

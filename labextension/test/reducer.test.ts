@@ -10,7 +10,7 @@ import {
   pendingCells,
   planProgress
 } from '../src/state/viewState';
-import type { ISessionSnapshot, SessionEvent } from '../src/types';
+import type { IReview, ISessionSnapshot, SessionEvent } from '../src/types';
 
 /** Builds events with increasing seq numbers. */
 class Log {
@@ -33,7 +33,14 @@ function messages(state: IViewState): IMessageItem[] {
   return state.timeline.filter((item): item is IMessageItem => item.kind === 'message');
 }
 
-const REVIEW = { verdict: 'approve', risk: 'low', comments: 'ok', findings: [], blocking: false };
+const REVIEW: IReview = {
+  verdict: 'approve',
+  risk: 'low',
+  comments: 'ok',
+  findings: [],
+  blocking: false,
+  blocked_by: null
+};
 
 function snapshot(overrides: Partial<ISessionSnapshot>): ISessionSnapshot {
   return {
@@ -113,7 +120,10 @@ describe('messages and deltas', () => {
     const log = new Log();
     log.add({ type: 'run_started', turn: 0 });
     log.add({ type: 'delta', agent: 'planner', text: 'Let me plan.' });
+    // The planner's words beside its plan arrive as its message before the plan.
+    log.add({ type: 'message', role: 'assistant', agent: 'planner', text: 'Let me plan.' });
     log.add({ type: 'plan', tasks: [{ id: 't1', title: 'Load', status: 'pending' }] });
+    log.add({ type: 'delta', agent: 'coder', text: 'Loading' });
     log.add({ type: 'delta', agent: 'reviewer', text: 'thinking' });
     log.add({
       type: 'cell_proposed',
@@ -124,25 +134,36 @@ describe('messages and deltas', () => {
       review: REVIEW,
       needs_approval: true
     });
-    // The planner's final message repeats the sealed text: no duplicate.
-    log.add({ type: 'message', role: 'assistant', agent: 'planner', text: 'Let me plan.' });
     const state = run(log.events);
     const items = messages(state);
-    assert.deepEqual(items.map(i => i.text), ['Let me plan.']);
-    assert.deepEqual(state.timeline.map(i => i.kind), ['message', 'cell']);
+    assert.deepEqual(items.map(i => i.text), ['Let me plan.', 'Loading']);
+    assert.equal(items[1].streaming, false);
+    assert.deepEqual(state.timeline.map(i => i.kind), ['message', 'message', 'cell']);
   });
 
-  test('the summary repeated by run_finished is not shown twice', () => {
+  test('the run summary is the closing answer, shown once in place of its draft', () => {
     const log = new Log();
-    log.add({ type: 'message', role: 'user', text: 'q' });
     log.add({ type: 'run_started', turn: 0 });
-    log.add({ type: 'message', role: 'assistant', agent: 'coder', text: 'Done: 42.' });
-    log.add({ type: 'message', role: 'assistant', agent: 'coder', text: 'Done: 42.' });
-    log.add({ type: 'run_finished', status: 'done', summary: 'Done: 42.' });
+    log.add({ type: 'message', role: 'user', text: 'q' });
+    log.add({ type: 'delta', agent: 'coder', text: 'Done: ' });
+    log.add({ type: 'delta', agent: 'coder', text: '42.' });
+    log.add({ type: 'run_finished', status: 'done', summary: 'Done: 42.', agent: 'coder' });
     const state = run(log.events);
-    assert.deepEqual(messages(state).map(m => m.text), ['q', 'Done: 42.']);
+    const items = messages(state);
+    assert.deepEqual(items.map(m => m.text), ['q', 'Done: 42.']);
+    assert.equal(items[1].agent, 'coder');
+    assert.equal(items[1].streaming, false);
     assert.equal(state.status, 'done');
     assert.equal(isActive(state.status), false);
+  });
+
+  test("the planner's direct answer is labelled as the planner's", () => {
+    const log = new Log();
+    log.add({ type: 'run_started', turn: 0 });
+    log.add({ type: 'message', role: 'user', text: 'What is a p-value?' });
+    log.add({ type: 'run_finished', status: 'done', summary: 'The probability...', agent: 'planner' });
+    const items = messages(run(log.events));
+    assert.deepEqual(items.map(m => [m.agent, m.text]), [[null, 'What is a p-value?'], ['planner', 'The probability...']]);
   });
 
   test('stop keeps the cut-off reply, marked interrupted, and says the run stopped', () => {
@@ -168,11 +189,22 @@ describe('messages and deltas', () => {
     log.add({ type: 'message', role: 'user', text: 'q' });
     log.add({ type: 'run_started', turn: 0 });
     log.add({ type: 'error', code: 'model_error', message: 'The model server refused.' });
-    log.add({ type: 'run_finished', status: 'failed', summary: 'The model server refused.' });
+    // The error event says why: the run_finished of a failure carries no summary.
+    log.add({ type: 'run_finished', status: 'failed' });
     const state = run(log.events);
     const notices = state.timeline.filter(i => i.kind === 'notice');
     assert.equal(notices.length, 1);
     assert.equal(state.status, 'failed');
+  });
+
+  test('a message the server marks interrupted replaces the draft, marked', () => {
+    const log = new Log();
+    log.add({ type: 'delta', agent: 'coder', text: 'Half a' });
+    log.add({ type: 'message', role: 'assistant', agent: 'coder', text: 'Half a', interrupted: true });
+    log.add({ type: 'run_finished', status: 'stopped', summary: 'Stopped by the user.' });
+    const items = messages(run(log.events));
+    assert.equal(items.length, 1);
+    assert.equal(items[0].interrupted, true);
   });
 });
 
@@ -267,6 +299,42 @@ describe('cells', () => {
     state = reduce(state, { type: 'decision_sent', cellId: 'c1', decision: 'reject' });
     state = reduce(state, { type: 'decision_failed', cellId: 'c1' });
     assert.deepEqual(pendingCells(state).map(c => c.cellId), ['c1']);
+  });
+});
+
+describe('cell history', () => {
+  test('a stopped cell gets its own status from cell_stopped', () => {
+    const log = new Log();
+    log.add({
+      type: 'cell_proposed', cell_id: 'c1', task_id: null, source: 'x', explanation: '',
+      review: REVIEW, needs_approval: true
+    });
+    log.add({ type: 'cell_stopped', cell_id: 'c1' });
+    const state = run(log.events);
+    assert.equal(state.cells.c1.status, 'stopped');
+    assert.equal(state.cells.c1.awaitingDecision, false);
+  });
+
+  test('the code the user edited is what the card keeps, even when replayed', () => {
+    const log = new Log();
+    log.add({
+      type: 'cell_proposed', cell_id: 'c1', task_id: null, source: 'df.head()', explanation: '',
+      review: REVIEW, needs_approval: true
+    });
+    log.add({ type: 'cell_executing', cell_id: 'c1', source: 'df.head(10)', approved_by: 'ann' });
+    const live = run(log.events);
+    assert.equal(live.cells.c1.source, 'df.head()');
+    assert.equal(live.cells.c1.editedSource, 'df.head(10)');
+    const snap = snapshot({
+      last_seq: log.seq,
+      cells: [{
+        cell_id: 'c1', task_id: null, source: 'df.head(10)', explanation: '', review: REVIEW,
+        status: 'running', outputs: [], execution_count: null, created: 1, updated: 1
+      }]
+    });
+    const reloaded = run(log.events, reduce(initialState('s1'), { type: 'snapshot', snapshot: snap }));
+    assert.equal(reloaded.cells.c1.source, 'df.head()');
+    assert.equal(reloaded.cells.c1.editedSource, 'df.head(10)');
   });
 });
 

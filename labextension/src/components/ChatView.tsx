@@ -11,6 +11,10 @@ export interface IChatViewProps {
   cells: IViewState['cells'];
   questions: IViewState['questions'];
   empty: React.ReactNode;
+  /** Earlier turns exist on the server; `onShowEarlier` loads them. */
+  hasEarlier?: boolean;
+  loadingEarlier?: boolean;
+  onShowEarlier?: () => void;
 }
 
 /** How close to the bottom (px) still counts as "following" the conversation. */
@@ -52,7 +56,19 @@ export const ChatView = React.memo(function ChatView(props: IChatViewProps): JSX
   return (
     <div className="jp-CodeAgent-chat" ref={scroller} onScroll={onScroll} role="log" aria-live="polite">
       <div className="jp-CodeAgent-chat-content" ref={content}>
-      {props.timeline.length === 0 && props.empty}
+      {props.hasEarlier && (
+        <button
+          className="jp-CodeAgent-link jp-CodeAgent-show-earlier"
+          onClick={() => {
+            following.current = false; // stay where the user is reading
+            props.onShowEarlier?.();
+          }}
+          disabled={props.loadingEarlier}
+        >
+          {props.loadingEarlier ? 'Loading earlier messages…' : 'Show earlier messages'}
+        </button>
+      )}
+      {props.timeline.length === 0 && !props.hasEarlier && props.empty}
       {props.timeline.map(item => {
         switch (item.kind) {
           case 'message':

@@ -103,7 +103,12 @@ export const ReviewCard = React.memo(function ReviewCard(props: IReviewCardProps
           {showDiff ? 'Show the code' : 'Show changes from the previous proposal'}
         </button>
       )}
-      {showDiff && changed && cell.previousSource !== null ? (
+      {cell.editedSource !== null ? (
+        <div className="jp-CodeAgent-card-edited">
+          <span className="jp-CodeAgent-badge jp-mod-edited">edited by you</span>
+          <DiffView before={cell.source} after={cell.editedSource} />
+        </div>
+      ) : showDiff && changed && cell.previousSource !== null ? (
         <DiffView before={cell.previousSource} after={cell.source} />
       ) : (
         <CodeBlock code={cell.source} />

@@ -66,7 +66,15 @@ export function Sidebar(): JSX.Element {
             </div>
           )}
           <PlanView tasks={view.plan} />
-          <ChatView timeline={view.timeline} cells={view.cells} questions={view.questions} empty={empty} />
+          <ChatView
+            timeline={view.timeline}
+            cells={view.cells}
+            questions={view.questions}
+            empty={empty}
+            hasEarlier={state.hasEarlier}
+            loadingEarlier={state.loadingEarlier}
+            onShowEarlier={() => void controller.loadEarlier()}
+          />
           <DataObjects variables={view.variables} />
           <UsageBar usage={view.usage} />
           <Composer

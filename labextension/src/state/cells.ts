@@ -1,6 +1,12 @@
 /** The plan and cells part of the reducer: plan updates and the agent cells' lifecycle. */
 
-import type { ICellExecutedEvent, ICellProposedEvent, ITask, SessionStatus } from '../types';
+import type {
+  ICellExecutedEvent,
+  ICellExecutingEvent,
+  ICellProposedEvent,
+  ITask,
+  SessionStatus
+} from '../types';
 import { appendItem, findItem } from './timeline';
 import { ICellView, IViewState } from './viewState';
 
@@ -35,6 +41,7 @@ export function onCellProposed(state: IViewState, event: ICellProposedEvent, sta
     cellId: event.cell_id,
     taskId,
     source: event.source,
+    editedSource: known?.editedSource ?? null,
     explanation: event.explanation ?? '',
     review: event.review ?? { verdict: 'none', risk: 'low', findings: [] },
     status: keepKnown ? known.status : 'proposed',
@@ -74,6 +81,24 @@ function previousProposal(
     }
   }
   return null;
+}
+
+export function onCellExecuting(
+  state: IViewState,
+  event: ICellExecutingEvent,
+  stale: boolean
+): IViewState {
+  // What ran is history, not state: recorded even when replayed.
+  const edited = event.source
+    ? updateCell(state, event.cell_id, { editedSource: event.source })
+    : state;
+  return cellEvent(
+    edited,
+    event.cell_id,
+    stale,
+    { status: 'running', awaitingDecision: false, decisionSent: null },
+    'running'
+  );
 }
 
 export function onCellExecuted(state: IViewState, event: ICellExecutedEvent, stale: boolean): IViewState {

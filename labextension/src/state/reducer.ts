@@ -8,7 +8,7 @@
  */
 
 import type { CellStatus, ISessionSnapshot, SessionEvent, SessionStatus } from '../types';
-import { cellEvent, onCellExecuted, onCellProposed, onPlan, updateCell } from './cells';
+import { cellEvent, onCellExecuted, onCellExecuting, onCellProposed, onPlan, updateCell } from './cells';
 import { appendItem, onDelta, onMessage, onRunFinished, sealDrafts } from './timeline';
 import { Action, ICellView, IViewState, initialState } from './viewState';
 
@@ -67,8 +67,7 @@ function applyEventBody(state: IViewState, event: SessionEvent, stale: boolean):
       return {
         ...state,
         turn: event.turn,
-        status: stale ? state.status : 'running',
-        sealed: {}
+        status: stale ? state.status : 'running'
       };
     case 'run_finished':
       return onRunFinished(state, event, stale);
@@ -77,11 +76,7 @@ function applyEventBody(state: IViewState, event: SessionEvent, stale: boolean):
     case 'cell_proposed':
       return onCellProposed(sealDrafts(state), event, stale);
     case 'cell_executing':
-      return cellEvent(state, event.cell_id, stale, {
-        status: 'running',
-        awaitingDecision: false,
-        decisionSent: null
-      }, 'running');
+      return onCellExecuting(state, event, stale);
     case 'cell_executed':
       return onCellExecuted(sealDrafts(state), event, stale);
     case 'cell_rejected':
@@ -91,6 +86,12 @@ function applyEventBody(state: IViewState, event: SessionEvent, stale: boolean):
         decisionSent: null,
         reason: event.reason ?? null
       }, 'running');
+    case 'cell_stopped':
+      return cellEvent(state, event.cell_id, stale, {
+        status: 'stopped',
+        awaitingDecision: false,
+        decisionSent: null
+      });
     case 'cell_blocked':
       return cellEvent(state, event.cell_id, stale, {
         status: 'blocked',
@@ -162,6 +163,7 @@ function applySnapshot(state: IViewState, snapshot: ISessionSnapshot): IViewStat
       cellId: cell.cell_id,
       taskId: cell.task_id ?? null,
       source: known?.source ?? cell.source,
+      editedSource: known?.editedSource ?? null,
       explanation: cell.explanation,
       review: cell.review,
       status,

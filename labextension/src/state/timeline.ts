@@ -12,15 +12,16 @@ const CHAT_AGENTS = new Set(['planner', 'coder']);
 // --- messages and drafts ----------------------------------------------------------------
 
 export function onMessage(state: IViewState, event: IMessageEvent): IViewState {
-  if (event.role === 'user' && event.question_id !== undefined) {
+  const questionId = event.question_id;
+  if (event.role === 'user' && questionId) {
     // The answer to a question belongs on its card, not in a second chat bubble.
-    const question = state.questions[event.question_id];
+    const question = state.questions[questionId];
     if (question) {
       return {
         ...state,
         questions: {
           ...state.questions,
-          [event.question_id]: { ...question, open: false, answer: event.text }
+          [questionId]: { ...question, open: false, answer: event.text }
         }
       };
     }
@@ -29,39 +30,18 @@ export function onMessage(state: IViewState, event: IMessageEvent): IViewState {
     return appendItem(state, messageItem(`m-${event.seq}`, 'user', null, event.text));
   }
   const agent = event.agent ?? 'assistant';
+  const item = {
+    ...messageItem(`m-${event.seq}`, 'assistant', agent, event.text),
+    interrupted: event.interrupted === true
+  };
+  // The agent's streamed draft becomes the complete message, where the draft stood.
   const draftKey = state.drafts[agent];
   if (draftKey !== undefined) {
     const drafts = { ...state.drafts };
     delete drafts[agent];
-    return {
-      ...replaceItem(state, draftKey, messageItem(draftKey, 'assistant', agent, event.text)),
-      drafts
-    };
+    return { ...replaceItem(state, draftKey, { ...item, key: draftKey }), drafts };
   }
-  const sealedKey = state.sealed[agent];
-  if (sealedKey !== undefined) {
-    const sealedItem = findItem(state, sealedKey);
-    if (sealedItem?.kind === 'message' && sealedItem.text.trim() === event.text.trim()) {
-      const sealed = { ...state.sealed };
-      delete sealed[agent];
-      return {
-        ...replaceItem(state, sealedKey, messageItem(sealedKey, 'assistant', agent, event.text)),
-        sealed
-      };
-    }
-  }
-  // The same reply shown twice in a row (a final answer repeated as the summary).
-  const last = state.timeline[state.timeline.length - 1];
-  if (
-    last?.kind === 'message' &&
-    last.role === 'assistant' &&
-    last.agent === agent &&
-    !last.streaming &&
-    last.text.trim() === event.text.trim()
-  ) {
-    return state;
-  }
-  return appendItem(state, messageItem(`m-${event.seq}`, 'assistant', agent, event.text));
+  return appendItem(state, item);
 }
 
 export function onDelta(state: IViewState, agent: string, text: string, seq: number): IViewState {
@@ -85,12 +65,15 @@ export function onDelta(state: IViewState, agent: string, text: string, seq: num
  * chat agents' text stays where it is, other agents' drafts (the reviewer's) go.
  */
 export function sealDrafts(state: IViewState): IViewState {
+  return closeDrafts(state, false);
+}
+
+function closeDrafts(state: IViewState, interrupted: boolean): IViewState {
   const agents = Object.keys(state.drafts);
   if (agents.length === 0) {
     return state;
   }
   let next: IViewState = state;
-  const sealed = { ...state.sealed };
   for (const agent of agents) {
     const key = state.drafts[agent];
     const item = findItem(next, key);
@@ -98,36 +81,38 @@ export function sealDrafts(state: IViewState): IViewState {
       continue;
     }
     if (CHAT_AGENTS.has(agent) && item.text.trim()) {
-      next = replaceItem(next, key, { ...item, streaming: false });
-      sealed[agent] = key;
+      next = replaceItem(next, key, { ...item, streaming: false, interrupted });
     } else {
       next = removeItem(next, key);
     }
   }
-  return { ...next, drafts: {}, sealed };
+  return { ...next, drafts: {} };
 }
 
-export function onRunFinished(state: IViewState, event: IRunFinishedEvent, stale: boolean): IViewState {
-  // Drafts still open: the reply was cut off (stop, failure) or never shown as a message.
+/**
+ * The end of a run. A `done` run's summary is its closing answer (sent only here) and
+ * takes the place of its agent's draft; otherwise the summary is a notice (stopped,
+ * failed). Nothing waits any more: undecided cells will not run, questions close.
+ */
+export function onRunFinished(
+  state: IViewState,
+  event: IRunFinishedEvent,
+  stale: boolean
+): IViewState {
   let next: IViewState = state;
-  for (const agent of Object.keys(state.drafts)) {
-    const key = state.drafts[agent];
-    const item = findItem(next, key);
-    if (item?.kind !== 'message') {
-      continue;
-    }
-    if (CHAT_AGENTS.has(agent) && item.text.trim()) {
-      next = replaceItem(next, key, {
-        ...item,
-        streaming: false,
-        interrupted: event.status !== 'done'
-      });
-    } else {
-      next = removeItem(next, key);
-    }
+  const summary = event.summary?.trim();
+  const agent = event.agent ?? 'coder';
+  if (event.status === 'done' && summary) {
+    next = onMessage(next, {
+      type: 'message',
+      seq: event.seq,
+      ts: event.ts,
+      role: 'assistant',
+      agent: event.agent,
+      text: event.summary ?? ''
+    });
   }
-  next = { ...next, drafts: {}, sealed: {} };
-  // Nothing waits any more: undecided cells will not run, open questions are closed.
+  next = closeDrafts(next, event.status !== 'done');
   let cells: Record<string, ICellView> | null = null;
   for (const id of next.cellOrder) {
     const cell = next.cells[id];
@@ -154,40 +139,17 @@ export function onRunFinished(state: IViewState, event: IRunFinishedEvent, stale
     questions: questions ?? next.questions,
     status: stale ? next.status : event.status
   };
-  const summary = event.summary?.trim();
-  if (!summary) {
+  if (event.status === 'done' || !summary) {
     return next;
   }
-  const runItems = itemsOfCurrentRun(next);
-  if (event.status === 'done') {
-    const shown = runItems.some(
-      item => item.kind === 'message' && item.role === 'assistant' && item.text.trim() === summary
-    );
-    return shown
-      ? next
-      : appendItem(next, messageItem(`m-${event.seq}`, 'assistant', null, event.summary ?? ''));
-  }
-  const told = runItems.some(item => item.kind === 'notice' && item.text.trim() === summary);
-  return told
-    ? next
-    : appendItem(next, {
-        kind: 'notice',
-        key: `n-${event.seq}`,
-        level: event.status === 'failed' ? 'error' : 'info',
-        text: summary,
-        code: event.status
-      });
-}
-
-/** Timeline items after the last user message (the current run's). */
-function itemsOfCurrentRun(state: IViewState): readonly TimelineItem[] {
-  for (let i = state.timeline.length - 1; i >= 0; i--) {
-    const item = state.timeline[i];
-    if (item.kind === 'message' && item.role === 'user') {
-      return state.timeline.slice(i + 1);
-    }
-  }
-  return state.timeline;
+  void agent;
+  return appendItem(next, {
+    kind: 'notice',
+    key: `n-${event.seq}`,
+    level: event.status === 'failed' ? 'error' : 'info',
+    text: summary,
+    code: event.status
+  });
 }
 
 // --- timeline helpers ------------------------------------------------------------------------

@@ -51,6 +51,8 @@ export interface ICellView {
   taskId: string | null;
   /** The code as proposed by the coder. */
   source: string;
+  /** The code that ran, when the user edited the proposal before approving it. */
+  editedSource: string | null;
   explanation: string;
   review: IReview;
   status: CellStatus;
@@ -86,8 +88,6 @@ export interface IViewState {
   timeline: readonly TimelineItem[];
   /** agent → key of its open (streaming) draft in the timeline. */
   drafts: Readonly<Record<string, string>>;
-  /** agent → key of its last sealed draft, which a matching final message replaces. */
-  sealed: Readonly<Record<string, string>>;
   cells: Readonly<Record<string, ICellView>>;
   /** Cell ids in the order they were proposed. */
   cellOrder: readonly string[];
@@ -116,7 +116,6 @@ export function initialState(sessionId: string | null = null): IViewState {
     turn: 0,
     timeline: [],
     drafts: {},
-    sealed: {},
     cells: {},
     cellOrder: [],
     plan: [],
