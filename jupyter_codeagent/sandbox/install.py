@@ -124,7 +124,7 @@ def _kernelspecs_with_own_provisioner(serverapp: Any) -> list[str]:
 
 
 def install_sandbox(
-    serverapp: Any,
+    serverapp: Any | None,
     *,
     mode: str,
     network: str,
@@ -135,6 +135,7 @@ def install_sandbox(
 ) -> SandboxStatus:
     """Route every kernel this server starts through the sandbox provisioner.
 
+    ``serverapp`` None: standalone kernel managers (the headless CLI) in this process.
     Never raises for a missing sandbox: with ``mode="on"`` the error is logged and
     reported (and kernel launches fail with it); with ``"auto"`` kernels run plain.
     """
