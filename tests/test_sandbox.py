@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from jupyter_codeagent.sandbox import kernel_isolation, sandbox_status
+from jupyter_codeagent.sandbox.command import LAUNCHER, SandboxSpec, bwrap_argv
 from jupyter_codeagent.sandbox.probe import probe_bwrap
 
 SECRET = "sk-test-sandbox-DO-NOT-LEAK-0123456789"
@@ -258,3 +260,71 @@ with socket.create_connection(("127.0.0.1", {jp_serverapp.port}), timeout=5):
         isolation = kernel_isolation(jp_serverapp.kernel_manager, kernel.kernel_id)
         assert isolation.sandboxed and isolation.network == "full"
         kernel.close()
+
+
+# --- a normal user (the server usually runs as one; CI runs as root) ----------------------
+
+_AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+_SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _nobody_can_run_the_launcher() -> str | None:
+    if os.getuid() != 0 or not shutil.which("setpriv") or not os.path.exists(_SYSTEM_PYTHON):
+        return "needs root, setpriv and /usr/bin/python3 to act as user nobody"
+    check = [*_AS_NOBODY, _SYSTEM_PYTHON, "-I", "-S", "-c", f"open({LAUNCHER!r}).close()"]
+    if subprocess.run(check, capture_output=True, check=False).returncode != 0:
+        return "user nobody cannot read this checkout"
+    return None
+
+
+@needs_bwrap
+def test_a_normal_user_gets_the_same_sandbox_and_a_process_limit() -> None:
+    reason = _nobody_can_run_the_launcher()
+    if reason:
+        pytest.skip(reason)
+    base = Path(tempfile.mkdtemp(prefix="codeagent-nobody-", dir="/var/tmp"))
+    try:
+        for folder in ("root", "ipc", "home/.ssh"):
+            (base / folder).mkdir(parents=True)
+        (base / "home/.ssh/id_ed25519").write_text("PRIVATE KEY")
+        (base / "conn.json").write_text("{}")
+        subprocess.run(["chown", "-R", "65534:65534", str(base)], check=True)
+        spec = SandboxSpec(
+            bwrap=str(_PROBE.path),
+            root=str(base / "root"),
+            cwd=str(base / "root"),
+            private_dir=str(base / "ipc"),
+            connection_file=str(base / "conn.json"),
+            hidden=(str(base / "home/.ssh"),),
+        )
+        code = f"""
+import os
+open("made.txt", "w").write("x")
+try:
+    open({str(base / "outside.txt")!r}, "w")
+except OSError as exc:
+    print(exc.strerror)
+print(os.getuid(), os.listdir({str(base / "home/.ssh")!r}))
+forked = 0
+try:
+    for _ in range(200):
+        if os.fork() == 0:
+            import time
+            time.sleep(5)
+            os._exit(0)
+        forked += 1
+except OSError as exc:
+    print(type(exc).__name__, forked)
+"""
+        limits = json.dumps({"RLIMIT_NPROC": 32})
+        launcher = [_SYSTEM_PYTHON, "-I", "-S", LAUNCHER, limits, "--", _SYSTEM_PYTHON, "-c", code]
+        argv = [*_AS_NOBODY, str(_PROBE.path), *bwrap_argv(spec), "--", *launcher]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
+        lines = done.stdout.splitlines()
+        assert lines[:2] == ["Read-only file system", "65534 []"], done.stderr
+        error, forked = lines[2].split()
+        assert error == "BlockingIOError" and int(forked) < 32
+        assert (base / "root/made.txt").stat().st_uid == 65534
+        assert not (base / "outside.txt").exists()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
