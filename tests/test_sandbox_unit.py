@@ -121,6 +121,14 @@ def test_mount_order_puts_hiding_over_the_root_and_ipc_over_hiding(tmp_path: Pat
     assert "--unshare-net" not in bwrap_argv(_spec(tmp_path, network=True))
 
 
+def test_a_path_shown_again_from_tmp_does_not_show_what_is_hidden_in_it(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, needed=(str(tmp_path), "/tmp"))
+    args = bwrap_argv(spec)
+    shown = _index(args, "--ro-bind", str(tmp_path), str(tmp_path))
+    assert _index(args, "--tmpfs", str(tmp_path / "runtime")) > shown
+    assert "/tmp" not in args[args.index("--tmpfs") + 2 :]  # never the whole host /tmp
+
+
 def test_ipython_dir_is_writable_only_for_history(tmp_path: Path) -> None:
     ipython = tmp_path / "ipython"
     profile = ipython / "profile_default"

@@ -100,12 +100,23 @@ def _dns_targets() -> list[str]:
     return [os.path.dirname(real)] if real.startswith("/run/") and os.path.exists(real) else []
 
 
-def _to_hide(spec: SandboxSpec) -> list[str]:
-    """Hidden paths that need a mount: not inside another one, nor already masked."""
+def _exposed(spec: SandboxSpec) -> list[str]:
+    """Needed paths that a masked folder would lose: strictly inside one, existing."""
+    needed = [*spec.needed, *(_dns_targets() if spec.network else [])]
+    return [
+        p
+        for p in dict.fromkeys(os.path.abspath(p) for p in needed)
+        if any(is_within(p, m) and p != m for m in MASKED) and os.path.exists(p)
+    ]
+
+
+def _to_hide(spec: SandboxSpec, visible: list[str]) -> list[str]:
+    """Hidden paths that need a mount: visible ones (under the root or a re-exposed
+    path, or not masked at all), and not inside another hidden one."""
     paths = [
         p
         for p in spec.hidden
-        if not (any(is_within(p, m) for m in MASKED) and not is_within(p, spec.root))
+        if not any(is_within(p, m) for m in MASKED) or any(is_within(p, v) for v in visible)
     ]
     return [p for p in paths if not any(q != p and is_within(p, q) for q in paths)]
 
@@ -118,11 +129,10 @@ def bwrap_argv(spec: SandboxSpec) -> list[str]:
     for pattern in _DEVICE_GLOBS:
         for device in sorted(glob.glob(pattern)):
             args += ["--dev-bind-try", device, device]
-    needed = [*spec.needed, *(_dns_targets() if spec.network else [])]
-    for path in needed:
-        if any(is_within(path, m) for m in MASKED) and os.path.exists(path):
-            args += ["--ro-bind", path, path]
-    hidden = _to_hide(spec)
+    exposed = _exposed(spec)
+    for path in exposed:
+        args += ["--ro-bind", path, path]
+    hidden = _to_hide(spec, [spec.root, *exposed])
     above_root = [p for p in hidden if is_within(spec.root, p)]
     for path in above_root:
         args += _hide(path)
@@ -133,7 +143,7 @@ def bwrap_argv(spec: SandboxSpec) -> list[str]:
         if path not in above_root:
             args += _hide(path)
     for path in spec.shown:
-        if os.path.exists(path):
+        if os.path.exists(path) and not any(is_within(h, path) for h in spec.hidden):
             args += ["--ro-bind", path, path]
     if spec.ipython_dir and os.path.isdir(spec.ipython_dir):
         args += _ipython_mounts(spec.ipython_dir)
