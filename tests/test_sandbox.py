@@ -59,7 +59,10 @@ class KernelSession:
         self.client.start_channels()
         await self.client.wait_for_ready(timeout=120)
 
-    async def run(self, code: str, timeout: float = 120) -> Run:
+    async def run(
+        self, code: str, timeout: float = 120, printed: asyncio.Event | None = None
+    ) -> Run:
+        """Execute; ``printed`` is set at the first output (the code is running)."""
         if self.client is None:
             await self.connect()
         run = Run()
@@ -68,6 +71,8 @@ class KernelSession:
             kind, content = msg["msg_type"], msg["content"]
             if kind == "stream":
                 run.stdout += content["text"]
+                if printed is not None:
+                    printed.set()
             elif kind == "execute_result":
                 run.results.append(content["data"].get("text/plain", ""))
             elif kind == "error":

@@ -40,8 +40,10 @@ class TestLifecycle:
         kernel = await notebook_kernel(jp_fetch, jp_serverapp)
         assert (await kernel.run("kept = 41")).status == "ok"
         first_pid = kernel.manager.provisioner.pid
-        sleeper = asyncio.ensure_future(kernel.run("import time\ntime.sleep(60)"))
-        await asyncio.sleep(2)  # let the sleep start
+        printed = asyncio.Event()
+        code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)"
+        sleeper = asyncio.ensure_future(kernel.run(code, printed=printed))
+        await asyncio.wait_for(printed.wait(), 60)
         loop = asyncio.get_running_loop()
         started = loop.time()
         await jp_fetch("api", "kernels", kernel.kernel_id, "interrupt", method="POST", body="")
