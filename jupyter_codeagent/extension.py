@@ -12,6 +12,15 @@ from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 from . import __version__
 from .app import CodeAgentApp
 from .routes import build_handlers
+from .sandbox import (
+    NETWORK_MODES,
+    SANDBOX_MODES,
+    env_kernel_keeps_secrets,
+    env_sandbox_mode,
+    env_sandbox_network,
+    install_sandbox,
+    uninstall_sandbox,
+)
 from .settings import APPROVAL_POLICIES, AgentSettings, ModelSettings, Settings
 
 SERVICES_KEY = "codeagent"
@@ -232,6 +241,50 @@ class CodeAgentExtension(ExtensionApp):
     def _default_db_path(self) -> str:
         return _env("CODEAGENT_DB_PATH")
 
+    # --- sandboxed kernels (jupyter_codeagent.sandbox) ----------------------------
+    sandbox = Enum(
+        list(SANDBOX_MODES),
+        config=True,
+        help="Run every kernel of this server in a bubblewrap sandbox (Linux): 'auto' where "
+        "it works, 'on' (kernels fail to start where it cannot), 'off'. Limits: "
+        "c.SandboxProvisioner.memory_limit / max_processes / cpu_time_limit. "
+        "Env: CODEAGENT_SANDBOX.",
+    )
+    sandbox_network = Enum(
+        list(NETWORK_MODES),
+        config=True,
+        help="Network of sandboxed kernels: 'none' (own empty network namespace) or 'full' "
+        "(the host's, loopback included). Env: CODEAGENT_SANDBOX_NETWORK.",
+    )
+    kernel_keeps_secrets = Bool(
+        config=True,
+        help="Let kernels inherit the configured provider keys (stripped by default, "
+        "sandboxed or not). Env: CODEAGENT_KERNEL_KEEPS_SECRETS=1.",
+    )
+
+    @default("sandbox")
+    def _default_sandbox(self) -> str:
+        return env_sandbox_mode()
+
+    @default("sandbox_network")
+    def _default_sandbox_network(self) -> str:
+        return env_sandbox_network()
+
+    @default("kernel_keeps_secrets")
+    def _default_kernel_keeps_secrets(self) -> bool:
+        return env_kernel_keeps_secrets()
+
+    def _install_sandbox(self) -> None:
+        install_sandbox(
+            self.serverapp,
+            mode=self.sandbox,
+            network=self.sandbox_network,
+            keep_secrets=self.kernel_keeps_secrets,
+            secret_values=lambda: self.model_settings().secrets(),
+            db_path=self.agent_settings().db_path,
+            logger=self.log,
+        )
+
     # --- wiring ---------------------------------------------------------------
 
     def model_settings(self) -> ModelSettings:
@@ -279,6 +332,7 @@ class CodeAgentExtension(ExtensionApp):
     def initialize_settings(self) -> None:
         serverapp = self.serverapp
         assert serverapp is not None  # jupyter_server calls this once the server exists
+        self._install_sandbox()
         app = CodeAgentApp.build(
             version=__version__,
             settings=self.codeagent_settings(),
@@ -305,6 +359,7 @@ class CodeAgentExtension(ExtensionApp):
         self.handlers.extend(build_handlers())
 
     async def stop_extension(self) -> None:
+        uninstall_sandbox()
         app = self.settings.get(SERVICES_KEY)
         if isinstance(app, CodeAgentApp):
             await app.close()
