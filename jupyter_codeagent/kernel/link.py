@@ -77,6 +77,12 @@ def link_factory(kernel_manager: Any) -> LinkFactory:
     Decided from the manager's type, once: jupyter_server swaps in the gateway
     managers for the whole server when ``--gateway-url`` is set.
     """
+    from jupyter_server.gateway.managers import GatewayMappingKernelManager
+
+    if isinstance(kernel_manager, GatewayMappingKernelManager):
+        from .gateway_link import GatewayKernelLink
+
+        return lambda kernel_id: GatewayKernelLink(kernel_id, kernel_manager)
     from .zmq_link import ZmqKernelLink
 
     return lambda kernel_id: ZmqKernelLink(kernel_id, kernel_manager)
