@@ -106,7 +106,7 @@ class KernelBridge:
     async def _is_python(self, conn: KernelConnection) -> bool:
         """Asked of the kernel itself (its kernel_info), so a remote kernel answers too.
 
-        Opens the link if needed; the connection's lock must be held.
+        Opens the link if needed; call it during the connection's ``turn``.
         """
         loop = asyncio.get_running_loop()
         await conn.open(loop.time() + max(self._inspect_timeout, executor.CONNECT_TIMEOUT))
@@ -135,7 +135,7 @@ class KernelBridge:
         """
         conn = self._connection(kernel_id)
         limit = self.execution_timeout if timeout is None else timeout
-        async with conn.lock:
+        async with conn.turn():
             token = uuid.uuid4().hex if track_namespace else None
             if token is not None and not await self._helper_quietly(conn, "snapshot", token):
                 token = None
@@ -173,7 +173,7 @@ class KernelBridge:
     async def list_variables(self, kernel_id: str) -> list[VariableSummary]:
         """The user's variables (not modules, imports, IPython internals, our helpers)."""
         conn = self._connection(kernel_id)
-        async with conn.lock:
+        async with conn.turn():
             if not await self._is_python(conn):
                 raise KernelError("Variable listing needs a Python kernel.")
             listing = await call_helper(conn, "list_variables", timeout=self._inspect_timeout)
@@ -198,7 +198,7 @@ class KernelBridge:
             return ToolText(text="A non-empty name is required.", ok=False)
         limit = self.output_limit_chars
         try:
-            async with conn.lock:
+            async with conn.turn():
                 if not await self._is_python(conn):
                     return ToolText(text="Inspection needs a Python kernel.", ok=False)
                 answer = await call_helper(

@@ -2,15 +2,18 @@
 
 The link (local ZMQ or gateway WebSocket, see ``link.py``) is opened once and reused
 while the kernel we reached lives; once it is gone (died, restarted, deleted) the next
-request opens a new one. Opening ends with a ``kernel_info`` handshake — the same for
-every kind of link — that proves the output channel live and tells the kernel's
-language.
+request opens a new one. A link that asks for it (``idle_close_after``) is also closed
+after that long without a request of ours. Opening ends with a ``kernel_info``
+handshake — the same for every kind of link — that proves the output channel live and
+tells the kernel's language.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from ..errors import KernelDiedError, KernelError, NotFound
@@ -43,6 +46,28 @@ class KernelConnection:
         self.running_msg_id: str | None = None
         self.interrupt_requested = False
         self.helpers_installed = False
+        self._idle_close: asyncio.TimerHandle | None = None
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold the kernel for one of our requests: they take turns, in order."""
+        async with self.lock:
+            if self._idle_close is not None:
+                self._idle_close.cancel()
+                self._idle_close = None
+            try:
+                yield
+            finally:
+                idle_after = self.link.idle_close_after
+                if idle_after is not None and self._open:
+                    loop = asyncio.get_running_loop()
+                    self._idle_close = loop.call_later(idle_after, self._close_if_idle)
+
+    def _close_if_idle(self) -> None:
+        self._idle_close = None
+        if not self.lock.locked():
+            log.debug("closing the idle link to kernel %s", self.kernel_id)
+            self.disconnect()
 
     def exists(self) -> bool:
         return self.kernel_id in self._km
@@ -104,5 +129,8 @@ class KernelConnection:
                 raise KernelError("The kernel did not answer (it may be busy); try again.")
 
     def disconnect(self) -> None:
+        if self._idle_close is not None:
+            self._idle_close.cancel()
+            self._idle_close = None
         self._open = False
         self.link.close()

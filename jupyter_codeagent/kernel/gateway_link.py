@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 # How often a waiting request asks the gateway whether its kernel still exists. Only
 # deletion and culling need it (everything else arrives on the socket), so it is slow.
 MODEL_CHECK_INTERVAL = 2.0
+# An open socket counts as a connection, and gateways (like jupyter_server) do not cull
+# idle kernels that have one by default: an idle link is closed so culling still works.
+IDLE_CLOSE_AFTER = 60.0
 # Statuses no live kernel sends about itself: the incarnation we talked to is over.
 _ENDED_STATES = frozenset({"restarting", "dead", "starting"})
 
@@ -81,6 +84,10 @@ class GatewayKernelLink:
         # Lifecycle statuses count once our own traffic flows: until then they may be
         # about the incarnation before the one we are connecting to.
         self._armed = False
+
+    @property
+    def idle_close_after(self) -> float | None:
+        return IDLE_CLOSE_AFTER
 
     def _kernel(self) -> Any:
         try:

@@ -30,6 +30,11 @@ class KernelLink(Protocol):
 
     kernel_id: str
 
+    @property
+    def idle_close_after(self) -> float | None:
+        """Seconds without a request after which to close the link (None: keep it)."""
+        ...
+
     async def connect(self, deadline: float) -> None:
         """Connect to the kernel's current incarnation (waiting for a restarting one).
 

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 # Once the reply is in, trailing IOPub messages (up to ``idle``) get this long.
 IOPUB_GRACE = 2.0
+# Outputs received before a death notice may still be queued for the IOPub reader:
+# they get this long to be collected (they are already here; nothing new will come).
+OUTPUTS_AFTER_DEATH = 0.2
 
 OnDeadline = Callable[[], Awaitable[float | None]]
 
@@ -100,6 +103,9 @@ async def wait_for_request(
                 break
             if lost_task in done:
                 outcome.died = outcome.reply is None  # replied, then died: the request is done
+                if iopub_task is not None and iopub_task in waiting:
+                    finished, _ = await asyncio.wait({iopub_task}, timeout=OUTPUTS_AFTER_DEATH)
+                    waiting -= finished
                 break
             now = loop.time()
             if reply_at is not None and now >= reply_at + iopub_grace:

@@ -34,6 +34,10 @@ class ZmqKernelLink:
         self._client: Any = None
         self._generation: Any = None
 
+    @property
+    def idle_close_after(self) -> float | None:
+        return None  # a ZMQ client costs the kernel nothing while it waits
+
     def _kernel(self) -> Any:
         try:
             return self._km.get_kernel(self.kernel_id)

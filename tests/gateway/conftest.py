@@ -12,6 +12,7 @@ tests keep their local kernels.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -49,6 +50,12 @@ class KernelGateway:
                 return int(response.status)
         except urllib.error.HTTPError as error:
             return int(error.code)
+
+    def kernel_model(self, kernel_id: str) -> dict[str, Any]:
+        request = urllib.request.Request(f"{self.url}/api/kernels/{kernel_id}")
+        request.add_header("Authorization", f"token {self.auth_token}")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return dict(json.load(response))
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -157,7 +157,9 @@ async def test_kernel_death_is_reported_and_the_restarted_kernel_runs_the_next_c
 ) -> None:
     await gateway_env.run("before_crash = 1")
     started = time.monotonic()
-    result = await gateway_env.run("import os\nprint('bye', flush=True)\nos._exit(1)")
+    # The pause lets "bye" leave the kernel: os._exit also kills ZMQ's sending thread.
+    crash = "import os, time\nprint('bye', flush=True)\ntime.sleep(0.5)\nos._exit(1)"
+    result = await gateway_env.run(crash)
     assert time.monotonic() - started < 10  # the gateway's "restarting", not a timeout
     assert result.status == "error" and result.kernel_died
     assert result.error_name == KERNEL_DIED_ERROR and "died" in (result.error_value or "")
@@ -212,6 +214,19 @@ async def test_kernel_deleted_on_the_gateway_mid_run(
     assert result.kernel_died and time.monotonic() - started < 8, result
     again, _ = await gateway_env.bridge.execute(doomed, "1")
     assert again.kernel_died and again.error_name == KERNEL_DIED_ERROR
+
+
+async def test_an_idle_link_is_closed_so_the_gateway_can_cull_the_kernel(
+    gateway_env: KernelEnv, kernel_gateway: KernelGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gateway_link, "IDLE_CLOSE_AFTER", 0.5)
+    await gateway_env.run("still_here = 1")
+    assert kernel_gateway.kernel_model(gateway_env.kernel_id)["connections"] == 1
+    await asyncio.sleep(1.5)
+    # A gateway does not cull kernels with a connection (cull_connected is off by default).
+    assert kernel_gateway.kernel_model(gateway_env.kernel_id)["connections"] == 0
+    result = await gateway_env.run("still_here")  # reconnects, same kernel
+    assert result.outputs[0]["data"]["text/plain"] == "1"
 
 
 async def test_the_gateway_refuses_requests_without_its_token(
