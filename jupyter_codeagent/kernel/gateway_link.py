@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 # How often a waiting request asks the gateway whether its kernel still exists. Only
 # deletion and culling need it (everything else arrives on the socket), so it is slow.
 MODEL_CHECK_INTERVAL = 2.0
+# One WebSocket frame carries one whole message; tornado's default cap (10 MiB) would
+# cut the link on a large figure, which would look like a dead kernel.
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 # An open socket counts as a connection, and gateways (like jupyter_server) do not cull
 # idle kernels that have one by default: an idle link is closed so culling still works.
 IDLE_CLOSE_AFTER = 60.0
@@ -121,7 +124,8 @@ class GatewayKernelLink:
         request = HTTPRequest(self._channels_url(), **connection_args)
         try:
             ws = await asyncio.wait_for(
-                websocket_connect(request), timeout=max(deadline - loop.time(), 0.1)
+                websocket_connect(request, max_message_size=MAX_MESSAGE_BYTES),
+                timeout=max(deadline - loop.time(), 0.1),
             )
         except asyncio.TimeoutError:
             raise KernelError("The gateway did not open the kernel's channels in time.") from None

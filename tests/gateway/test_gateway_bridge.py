@@ -103,6 +103,16 @@ async def test_streamed_outputs_arrive_before_the_cell_ends(gateway_env: KernelE
     assert ended - first_at >= 1.0, (first_at - started, ended - started)
 
 
+async def test_large_outputs_come_back_whole(gateway_env: KernelEnv) -> None:
+    """Above tornado's default WebSocket frame cap (10 MiB), and many stream lines."""
+    big = await gateway_env.run("display({'text/plain': 'x' * 12_000_000}, raw=True)")
+    assert big.status == "ok" and len(big.outputs[0]["data"]["text/plain"]) == 12_000_000
+    lines = await gateway_env.run("for i in range(20000): print(f'line {i:05d}')")
+    assert len(lines.outputs[0]["text"]) == 20000 * len("line 00000\n")
+    model_text = gateway_env.bridge.outputs_for_model(lines)
+    assert "characters cut] ..." in model_text and "line 19999" in model_text
+
+
 async def test_variables_inspection_and_describe_api(gateway_env: KernelEnv) -> None:
     bridge, kid = gateway_env.bridge, gateway_env.kernel_id
     setup = "import pandas as pd\ndf = pd.DataFrame({'a': range(5), 'b': list('xyzxy')})\nn = 42"
