@@ -1,9 +1,11 @@
 """``KernelBridge``: the one way agents run code in, and look into, a notebook's kernel.
 
-Built once by the extension and kept in the tornado settings. It owns one client and
+Built once by the extension and kept in the tornado settings. It owns one link and
 one lock per kernel (``KernelConnection``): every request of ours on a kernel —
 executions *and* inspections — is serialized, so two sessions sharing a kernel take
-turns and inspection never interleaves with a running cell's outputs.
+turns and inspection never interleaves with a running cell's outputs. The link is a
+local ZMQ client or a gateway WebSocket, chosen once from the kernel manager's type
+(``link.link_factory``); nothing else here depends on where the kernel runs.
 
 Errors: an unknown kernel id raises ``NotFound``. A failed, timed-out or crashed
 execution is not an exception but an ``ExecutionResult`` with ``status="error"`` (the
@@ -25,6 +27,7 @@ from ..paths import resolve_notebook_path
 from . import executor
 from .connection import KernelConnection
 from .helpers import call_helper
+from .link import link_factory
 from .locate import running_kernel_of, start_session
 from .model_text import render_result, truncate_middle
 from .outputs import OutputCallback
@@ -62,6 +65,7 @@ class KernelBridge:
         self.execution_timeout = execution_timeout
         self.output_limit_chars = output_limit_chars
         self._configured_secrets = secrets
+        self._new_link = link_factory(kernel_manager)
         self._connections: dict[str, KernelConnection] = {}
         self._path_locks: dict[str, asyncio.Lock] = {}
 
@@ -95,15 +99,18 @@ class KernelBridge:
             raise NotFound(f"No running kernel with id {kernel_id!r}.")
         conn = self._connections.get(kernel_id)
         if conn is None:
-            conn = self._connections[kernel_id] = KernelConnection(kernel_id, self._km)
+            conn = KernelConnection(kernel_id, self._km, self._new_link)
+            self._connections[kernel_id] = conn
         return conn
 
-    def _is_python(self, kernel_id: str) -> bool:
-        try:
-            spec = self._km.get_kernel(kernel_id).kernel_spec
-            return (getattr(spec, "language", "") or "").lower() == "python"
-        except Exception:  # no spec available (e.g. a remote kernel): assume Python
-            return True
+    async def _is_python(self, conn: KernelConnection) -> bool:
+        """Asked of the kernel itself (its kernel_info), so a remote kernel answers too.
+
+        Opens the link if needed; call it during the connection's ``turn``.
+        """
+        loop = asyncio.get_running_loop()
+        await conn.open(loop.time() + max(self._inspect_timeout, executor.CONNECT_TIMEOUT))
+        return conn.language.lower() in ("python", "")  # "": the kernel did not say
 
     # --- execution ----------------------------------------------------------------
 
@@ -128,7 +135,7 @@ class KernelBridge:
         """
         conn = self._connection(kernel_id)
         limit = self.execution_timeout if timeout is None else timeout
-        async with conn.lock:
+        async with conn.turn():
             token = uuid.uuid4().hex if track_namespace else None
             if token is not None and not await self._helper_quietly(conn, "snapshot", token):
                 token = None
@@ -168,9 +175,9 @@ class KernelBridge:
     async def list_variables(self, kernel_id: str) -> list[VariableSummary]:
         """The user's variables (not modules, imports, IPython internals, our helpers)."""
         conn = self._connection(kernel_id)
-        if not self._is_python(kernel_id):
-            raise KernelError("Variable listing needs a Python kernel.")
-        async with conn.lock:
+        async with conn.turn():
+            if not await self._is_python(conn):
+                raise KernelError("Variable listing needs a Python kernel.")
             listing = await call_helper(conn, "list_variables", timeout=self._inspect_timeout)
         secrets = self._secrets()
         rows = (line.split("\t", 2) for line in str(listing).splitlines())
@@ -197,11 +204,11 @@ class KernelBridge:
         conn = self._connection(kernel_id)
         if not isinstance(name, str) or not name.strip():
             return ToolText(text="A non-empty name is required.", ok=False)
-        if not self._is_python(kernel_id):
-            return ToolText(text="Inspection needs a Python kernel.", ok=False)
         limit = self.output_limit_chars if limit is None else limit
         try:
-            async with conn.lock:
+            async with conn.turn():
+                if not await self._is_python(conn):
+                    return ToolText(text="Inspection needs a Python kernel.", ok=False)
                 answer = await call_helper(
                     conn, function, name.strip(), limit, timeout=self._inspect_timeout
                 )
@@ -212,9 +219,9 @@ class KernelBridge:
 
     async def _helper_quietly(self, conn: KernelConnection, function: str, *args: str) -> Any:
         """Namespace tracking is best effort: it must never fail the execution."""
-        if not self._is_python(conn.kernel_id):
-            return None
         try:
+            if not await self._is_python(conn):
+                return None
             return await call_helper(conn, function, *args, timeout=self._inspect_timeout)
         except KernelError as exc:
             log.info("namespace %s failed on %s: %s", function, conn.kernel_id, exc.message)
@@ -235,7 +242,7 @@ class KernelBridge:
     # --- lifecycle ----------------------------------------------------------------
 
     async def close(self) -> None:
-        """Stop every client (server shutdown); kernels themselves are the server's."""
+        """Stop every link (server shutdown); kernels themselves are the server's."""
         connections, self._connections = list(self._connections.values()), {}
         for conn in connections:
             conn.disconnect()

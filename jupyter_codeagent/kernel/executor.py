@@ -1,128 +1,41 @@
 """Run one request on a kernel and wait for it: outputs, reply, timeout, death.
 
 Callers hold the connection's lock, so at most one of our requests is in flight per
-kernel; messages with another parent (the user's own cells, stale replies of an
-abandoned request) are skipped.
-
-Waiting is two reader tasks (IOPub until ``idle``, shell until the reply) supervised
-with a short tick that checks the deadline and the kernel process. A dead kernel
-sends nothing at all, so the tick is what turns "no news" into a clear result.
+kernel. The waiting itself is ``waiting.wait_for_request``; this module turns what
+happened into an ``ExecutionResult`` (or a reply, for silent requests).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import KernelDiedError, KernelError
-from .connection import LIVENESS_TICK, KernelConnection
+from .connection import KernelConnection
 from .outputs import OutputCallback, OutputCollector
 from .types import ABORTED_ERROR, KERNEL_DIED_ERROR, TIMEOUT_ERROR, ExecutionResult
+from .waiting import wait_for_request
 
 log = logging.getLogger(__name__)
 
 # After an interrupt (on timeout) the kernel gets this long to finish the request.
 INTERRUPT_GRACE = 5.0
-# Once the reply is in, trailing IOPub messages (up to ``idle``) get this long.
-IOPUB_GRACE = 2.0
 # How long a request may wait for a starting / restarting kernel to become ready.
 CONNECT_TIMEOUT = 60.0
 
-OnDeadline = Callable[[], Awaitable[float | None]]
 
-
-@dataclass
-class _Outcome:
-    reply: dict[str, Any] | None = None
-    idle: bool = False
-    died: bool = False
-    gave_up: bool = False
-
-
-async def _read_iopub(client: Any, msg_id: str, collector: OutputCollector) -> None:
-    while True:
-        msg = await client.get_iopub_msg()
-        if msg.get("parent_header", {}).get("msg_id") == msg_id and collector.handle(msg):
-            return
-
-
-async def _read_reply(client: Any, msg_id: str) -> dict[str, Any]:
-    while True:
-        msg = await client.get_shell_msg()
-        if msg.get("parent_header", {}).get("msg_id") == msg_id:
-            return msg
-
-
-async def _cancel(*tasks: asyncio.Task[Any]) -> None:
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def wait_for_request(
-    conn: KernelConnection,
-    client: Any,
-    msg_id: str,
-    *,
-    collector: OutputCollector | None,
-    deadline: float,
-    on_deadline: OnDeadline,
-) -> _Outcome:
-    """Wait for the reply (and, with a collector, IOPub ``idle``) of ``msg_id``.
-
-    ``on_deadline`` is awaited when the deadline passes; it returns a new deadline
-    (e.g. after interrupting the kernel) or None to give up.
-    """
-    loop = asyncio.get_running_loop()
-    outcome = _Outcome(idle=collector is None)
-    reply_task = asyncio.ensure_future(_read_reply(client, msg_id))
-    iopub_task = (
-        asyncio.ensure_future(_read_iopub(client, msg_id, collector))
-        if collector is not None
-        else None
-    )
-    pending: set[asyncio.Task[Any]] = {reply_task} | ({iopub_task} if iopub_task else set())
-    reply_at: float | None = None
-    next_check = loop.time() + LIVENESS_TICK
-    try:
-        while pending:
-            now = loop.time()
-            # Once replied, the request is over: only trailing IOPub is awaited, briefly.
-            limit = reply_at + IOPUB_GRACE if reply_at is not None else deadline
-            done, pending = await asyncio.wait(
-                pending,
-                timeout=max(min(LIVENESS_TICK, limit - now), 0),
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            now = loop.time()
-            if reply_task in done:
-                outcome.reply = reply_task.result()
-                reply_at = now
-            if iopub_task is not None and iopub_task in done:
-                iopub_task.result()
-                outcome.idle = True
-            if not pending:
-                break
-            if reply_at is not None and now >= reply_at + IOPUB_GRACE:
-                log.debug("no IOPub idle %.1f s after the reply to %s", IOPUB_GRACE, msg_id)
-                break
-            if now >= deadline and outcome.reply is None:
-                new_deadline = await on_deadline()
-                if new_deadline is None:
-                    outcome.gave_up = True
-                    break
-                deadline = new_deadline
-            if not done or now >= next_check:
-                next_check = now + LIVENESS_TICK
-                if not await conn.is_alive():
-                    outcome.died = True
-                    break
-    finally:
-        await _cancel(*pending)
-    return outcome
+def _execute_content(
+    code: str, *, silent: bool, user_expressions: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "silent": silent,
+        "store_history": not silent,
+        "user_expressions": user_expressions or {},
+        "allow_stdin": False,
+        "stop_on_error": False,
+    }
 
 
 def _died_result(collector: OutputCollector, duration: float) -> ExecutionResult:
@@ -152,7 +65,7 @@ async def execute(
     collector = OutputCollector(on_output)
     try:
         # A (re)starting kernel gets its own allowance: startup is not the code's time.
-        client = await conn.client(loop.time() + max(timeout, CONNECT_TIMEOUT))
+        link = await conn.open(loop.time() + max(timeout, CONNECT_TIMEOUT))
     except KernelDiedError:
         return _died_result(collector, 0.0)
     except KernelError as exc:  # not answering within CONNECT_TIMEOUT: the agent must know
@@ -163,9 +76,9 @@ async def execute(
             error_name="KernelError",
             error_value=exc.message,
         )
-    await conn.drain_iopub()
+    await link.drain_iopub()
     start = loop.time()
-    msg_id = client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
+    msg_id = link.send_shell("execute_request", _execute_content(code, silent=False))
     conn.running_msg_id, conn.interrupt_requested = msg_id, False
     timed_out = False
 
@@ -183,8 +96,7 @@ async def execute(
 
     try:
         outcome = await wait_for_request(
-            conn,
-            client,
+            link,
             msg_id,
             collector=collector,
             deadline=start + timeout,
@@ -261,22 +173,16 @@ async def execute_silent(
     the kernel is busy; we never interrupt for our own inspection).
     """
     loop = asyncio.get_running_loop()
-    client = await conn.client(loop.time() + max(timeout, CONNECT_TIMEOUT))
+    link = await conn.open(loop.time() + max(timeout, CONNECT_TIMEOUT))
     deadline = loop.time() + timeout
-    msg_id = client.execute(
-        code,
-        silent=True,
-        store_history=False,
-        user_expressions=user_expressions or {},
-        allow_stdin=False,
-        stop_on_error=False,
-    )
+    content = _execute_content(code, silent=True, user_expressions=user_expressions)
+    msg_id = link.send_shell("execute_request", content)
 
     async def give_up() -> float | None:
         return None
 
     outcome = await wait_for_request(
-        conn, client, msg_id, collector=None, deadline=deadline, on_deadline=give_up
+        link, msg_id, collector=None, deadline=deadline, on_deadline=give_up
     )
     if outcome.died:
         conn.disconnect()

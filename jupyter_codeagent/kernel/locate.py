@@ -13,7 +13,7 @@ import logging
 import posixpath
 from typing import Any
 
-from .connection import maybe_await
+from .link import maybe_await
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,22 @@ async def running_kernel_of(session_manager: Any, kernel_manager: Any, path: str
     return None
 
 
+async def _installed_kernel_names(kernel_manager: Any) -> set[str]:
+    """Names of the kernelspecs the server can start (a gateway's own, when it has one).
+
+    ``get_all_specs`` is the one call both spec managers answer (sync locally, async
+    on a gateway, which also updates the manager's default to the gateway's).
+    """
+    try:
+        return set(await maybe_await(kernel_manager.kernel_spec_manager.get_all_specs()))
+    except Exception:
+        log.warning("could not list the kernelspecs", exc_info=True)
+        return set()
+
+
 async def notebook_kernel_name(contents_manager: Any, kernel_manager: Any, path: str) -> str:
     """The notebook's kernelspec name when installed, else the server default."""
+    available = await _installed_kernel_names(kernel_manager)
     default = str(kernel_manager.default_kernel_name)
     name = None
     try:
@@ -42,10 +56,6 @@ async def notebook_kernel_name(contents_manager: Any, kernel_manager: Any, path:
         log.warning("could not read the kernelspec of %s", path, exc_info=True)
     if not name or name == default:
         return default
-    try:
-        available = kernel_manager.kernel_spec_manager.find_kernel_specs()
-    except Exception:
-        available = {}
     if name not in available:
         log.warning("kernelspec %r of %s is not installed; using %r", name, path, default)
         return default
