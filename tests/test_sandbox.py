@@ -175,7 +175,7 @@ class TestSandboxedKernel:
         home = server_environment
         info_files = list(jp_runtime_dir.glob("jpserver-*.json"))
         assert info_files, "the server wrote no jpserver-*.json"
-        db = jp_serverapp.web_app.settings["codeagent"].agent_settings.db_path
+        db = jp_serverapp.web_app.settings["codeagent"].settings.agents.db_path
         assert Path(db).exists(), "the extension made no database"
         other = await notebook_kernel(jp_fetch, jp_serverapp, "other.ipynb")
         kernel = await notebook_kernel(jp_fetch, jp_serverapp)
