@@ -9,10 +9,13 @@ from typing import Any
 
 from jupyter_codeagent.models.base import (
     ChatModel,
+    ModelOptions,
+    cap_tool_calls,
     make_tool_call,
     parse_tool_arguments,
     validate_tool_arguments,
 )
+from jupyter_codeagent.models.context_window import ContextWindow
 from jupyter_codeagent.models.factory import (
     Readiness,
     build_chat_model,
@@ -36,13 +39,16 @@ from jupyter_codeagent.models.messages import (
 )
 from jupyter_codeagent.models.pricing import PRICES, Price, cost_for, set_price
 from jupyter_codeagent.models.retry import RetryPolicy
+from jupyter_codeagent.models.text_tool_calls import recover_in_response, recover_tool_calls
 
 __all__ = [
     "PRICES",
     "AnthropicChatModel",
     "AssistantMessage",
     "ChatModel",
+    "ContextWindow",
     "Message",
+    "ModelOptions",
     "ModelResponse",
     "OpenAIChatModel",
     "Price",
@@ -59,11 +65,14 @@ __all__ = [
     "Usage",
     "UserMessage",
     "build_chat_model",
+    "cap_tool_calls",
     "check_configuration",
     "cost_for",
     "make_tool_call",
     "parse_tool_arguments",
     "probe_base_url",
+    "recover_in_response",
+    "recover_tool_calls",
     "set_price",
     "validate_tool_arguments",
 ]
