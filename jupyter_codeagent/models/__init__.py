@@ -1,8 +1,12 @@
 """Everything an agent knows of a language model: one ``ChatModel`` interface over
 the official OpenAI and Anthropic SDKs, a neutral message format, usage and cost.
 
-Agents get a model from ``build_chat_model(settings, role)`` and call ``complete()``
-or ``stream()``; errors are the ``ModelError`` family of ``jupyter_codeagent.errors``.
+Agents get a model from ``build_chat_model(settings, role, options=ModelOptions(...))``
+and call ``complete()`` or ``stream()``; ``await model.context_window()`` says how many
+tokens a request may hold. Errors are the ``ModelError`` family of
+``jupyter_codeagent.errors`` (a prompt that does not fit: ``ModelContextLengthError``).
+A reply that wrote its tool calls as text is made whole by ``recover_tool_calls``,
+which the caller applies (see ``text_tool_calls``).
 """
 
 from typing import Any

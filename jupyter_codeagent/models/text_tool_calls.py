@@ -12,7 +12,9 @@ turns such text into ``ToolCall`` objects when, and only when:
   bare ``{"verdict": ..., "risk": ..., "comments": ...}``).
 
 Unknown names are not calls: that text stays as it was. The text that was a call is
-removed from the content; each recovered call gets a fresh id.
+removed from the content; each recovered call gets a fresh id. A fenced or tagged call
+to an offered tool whose JSON is broken (a small model's unterminated string) becomes a
+call whose ``error`` says so, and goes back to the model like any malformed call.
 
 Applied by the caller (the agent loop), not inside ``ChatModel``: only the caller knows
 which tools this step offered and whether a reply in plain text is acceptable, and it
@@ -27,7 +29,7 @@ import json
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jupyter_codeagent.models.base import make_tool_call, tool_call_from_value
@@ -38,6 +40,12 @@ _FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)```", re.DOTALL)
 _JSON_FENCES = {"", "json", "json5", "tool_call", "tool_code", "javascript", "js"}
 _ARGUMENT_KEYS = ("arguments", "parameters", "input", "args")
 _NAME_KEYS = ("name", "tool", "tool_name", "function")
+# ``{"name": "<tool>", "arguments": <anything>}`` - the arguments without the final brace.
+_BROKEN_CALL = re.compile(
+    r'\{\s*"(?:name|tool|tool_name|function)"\s*:\s*"([\w.-]+)"\s*,\s*'
+    r'"(?:arguments|parameters|input|args)"\s*:\s*(.*)\}\s*\Z',
+    re.DOTALL,
+)
 _decoder = json.JSONDecoder()
 
 Span = tuple[int, int]
@@ -77,17 +85,24 @@ def recover_in_response(response: ModelResponse, tools: Sequence[ToolSpec]) -> M
 
 
 def _candidates(text: str) -> list[tuple[Span, object]]:
-    """JSON values in ``text`` with the span of text each one came from, best forms first."""
+    """JSON values in ``text`` with the span of text each one came from, best forms first.
+
+    A tagged or fenced block that is not valid JSON but plainly starts a call
+    (``{"name": "<tool>", "arguments": ...``) yields a ``_Broken`` value: the call is
+    made with its raw arguments, so the model is told they are malformed.
+    """
     found: list[tuple[Span, object]] = []
     fenced: list[Span] = []
     for match in _TAGGED.finditer(text):
         value = _loads(match.group(1))
+        value = _Broken.parse(match.group(1)) if value is None else value
         if value is not None:
             found.append((match.span(), value))
     for match in _FENCE.finditer(text):
         fenced.append(match.span())
         if match.group(1).lower() in _JSON_FENCES:
             value = _loads(match.group(2))
+            value = _Broken.parse(match.group(2)) if value is None else value
             if value is not None:
                 found.append((match.span(), value))
     # Bare JSON anywhere else; code fences of other languages are not searched (a dict
@@ -108,6 +123,19 @@ def _candidates(text: str) -> list[tuple[Span, object]]:
         found.append(((start, end), value))
         position = end
     return found
+
+
+@dataclass(frozen=True)
+class _Broken:
+    """A call whose JSON does not parse: its tool name and raw argument text."""
+
+    name: str
+    raw_arguments: str
+
+    @classmethod
+    def parse(cls, raw: str) -> _Broken | None:
+        match = _BROKEN_CALL.match(raw.strip())
+        return cls(match.group(1), match.group(2).strip()) if match else None
 
 
 def _next_json_start(text: str, position: int) -> int:
@@ -151,6 +179,10 @@ def _calls_from(value: object, specs: dict[str, ToolSpec]) -> list[ToolCall]:
 
 
 def _call_from(item: object, specs: dict[str, ToolSpec]) -> ToolCall | None:
+    if isinstance(item, _Broken):
+        if item.name not in specs:
+            return None
+        return make_tool_call(_new_id(), item.name, item.raw_arguments)
     if not isinstance(item, dict):
         return None
     function = item.get("function")
