@@ -27,7 +27,6 @@ tokens) are simply not cached.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,28 +44,32 @@ def add_cache_breakpoints(
     system: list[dict[str, Any]],
     messages: list[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Copies of ``tools``, ``system`` and ``messages`` with the breakpoints set.
+    """``tools``, ``system`` and ``messages`` with the breakpoints set (inputs unchanged).
 
     In order of priority (the budget is ``MAX_BREAKPOINTS``): the last message, the
     first system block, the last system block, the last tool. With a system prompt the
     tools are cached by the system breakpoints too (they come first in the prefix), so
     the tool breakpoint only pays off when the system part changes; it goes last.
+    Only the marked blocks are copied: the conversation itself may be long.
     """
-    tools = copy.deepcopy(tools)
-    system = copy.deepcopy(system)
-    messages = copy.deepcopy(messages)
-    targets: list[dict[str, Any]] = []
+    tools, system, messages = list(tools), list(system), list(messages)
+    budget = MAX_BREAKPOINTS
     if messages and messages[-1].get("content"):
-        targets.append(messages[-1]["content"][-1])
-    if system:
-        targets.append(system[0])
-        if len(system) > 1:
-            targets.append(system[-1])
-    if tools:
-        targets.append(tools[-1])
-    for block in targets[:MAX_BREAKPOINTS]:
-        block["cache_control"] = dict(EPHEMERAL)
+        content = list(messages[-1]["content"])
+        content[-1] = _marked(content[-1])
+        messages[-1] = {**messages[-1], "content": content}
+        budget -= 1
+    for index in sorted({0, len(system) - 1}) if system else ():
+        if budget:
+            system[index] = _marked(system[index])
+            budget -= 1
+    if tools and budget:
+        tools[-1] = _marked(tools[-1])
     return tools, system, messages
+
+
+def _marked(block: dict[str, Any]) -> dict[str, Any]:
+    return {**block, "cache_control": dict(EPHEMERAL)}
 
 
 def count_breakpoints(params: Mapping[str, Any]) -> int:
