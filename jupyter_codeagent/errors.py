@@ -82,6 +82,19 @@ class ModelUnavailableError(ModelError):
     code = "model_unavailable"
 
 
+class ModelStreamInterrupted(ModelUnavailableError):
+    """A streamed answer stopped before its end (dropped connection, in-stream error event).
+
+    The SDKs retry a request until its response starts, not a stream that breaks later;
+    ``models/`` tries such a stream again itself while none of it was delivered, and
+    raises this (with its ``reason``) once it cannot.
+    """
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
 class ModelResponseError(ModelError):
     """The provider answered with something we cannot use (malformed output)."""
 

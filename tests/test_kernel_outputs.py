@@ -170,7 +170,11 @@ def test_secret_names_and_scrubbing() -> None:
         assert not looks_like_secret_name(name), name
     env = {"X_TOKEN": "tok-1234567890", "Y_KEY": "short", "PATH": "/usr/bin:/bin"}
     assert env_secrets(env) == ("tok-1234567890",)
-    secrets = ("abcd-long-secret", "abcd")
-    assert scrub("x abcd-long-secret y abcd z", secrets) == "x [redacted] y [redacted] z"
+    secrets = ("abcd-long-secret", "abcdefgh", "x")
+    assert scrub("x abcd-long-secret y abcdefgh z", secrets) == "x [redacted] y [redacted] z"
+    # Never a value under 8 characters: scrubbing the placeholder key "x" wrecked texts.
+    message = "the request exceeds the available context size"
+    assert scrub(message, ("x", "none", "abcd")) == message
     assert "sk-abc123" in collect_secrets(["sk-abc123", "", "ab"])
     assert "ab" not in collect_secrets(["ab"])  # too short to be a real key
+    assert "abcdefg" not in collect_secrets(["abcdefg"])

@@ -29,6 +29,8 @@ from jupyter_codeagent.models.anthropic_model import DEFAULT_MAX_TOKENS
 from jupyter_codeagent.settings import ModelSettings
 from jupyter_codeagent.testing import FakeModelServer, FakeReply, FakeToolCall
 
+EPHEMERAL = {"type": "ephemeral"}
+
 FAST = RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.005)
 SPEC = ToolSpec(
     name="lookup_context",
@@ -81,7 +83,11 @@ async def test_request_body(model: AnthropicChatModel, server: FakeModelServer) 
     server.enqueue(FakeReply(text="ok"))
     await model.complete(conversation, [SPEC], temperature=0.0)
     body = server.requests[0].body
-    assert body["system"] == "You review code.\n\nBe strict."
+    # Prompt caching (on by default): the system parts are blocks with breakpoints.
+    assert body["system"] == [
+        {"type": "text", "text": "You review code.", "cache_control": EPHEMERAL},
+        {"type": "text", "text": "Be strict.", "cache_control": EPHEMERAL},
+    ]
     assert body["max_tokens"] == DEFAULT_MAX_TOKENS
     assert body["temperature"] == 0.0
     assert body["tools"] == [
@@ -89,6 +95,7 @@ async def test_request_body(model: AnthropicChatModel, server: FakeModelServer) 
             "name": "lookup_context",
             "description": "Search the knowledge index.",
             "input_schema": SPEC.parameters,
+            "cache_control": EPHEMERAL,
         }
     ]
     roles = [m["role"] for m in body["messages"]]
@@ -98,6 +105,7 @@ async def test_request_body(model: AnthropicChatModel, server: FakeModelServer) 
         ("tool_result", "toolu_1"),
         ("tool_result", "toolu_2"),
     ]
+    assert results[-1]["cache_control"] == EPHEMERAL  # the end of the growing exchange
     headers = server.requests[0].headers
     assert "anthropic-version" in headers
     assert "sk-ant-test-key" in (headers.get("x-api-key", "") + headers.get("authorization", ""))

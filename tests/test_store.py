@@ -368,6 +368,8 @@ def test_usage_totals(store: SessionStore) -> None:
     assert store.usage_totals(sid) == {
         "input_tokens": 0,
         "output_tokens": 0,
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
         "cost_usd": None,
         "calls": 0,
         "by_role": {},
@@ -379,15 +381,28 @@ def test_usage_totals(store: SessionStore) -> None:
     store.add_usage(
         sid, role="coder", model="gpt", input_tokens=100, output_tokens=20, cost_usd=0.25
     )
-    store.add_usage(sid, role="coder", model="gpt", input_tokens=50, output_tokens=5, cost_usd=0.5)
+    store.add_usage(
+        sid,
+        role="coder",
+        model="gpt",
+        input_tokens=50,
+        output_tokens=5,
+        cost_usd=0.5,
+        cache_read_tokens=40,
+        cache_write_tokens=2,
+    )
+    coder = {"input_tokens": 150, "output_tokens": 25, "cost_usd": 0.75, "calls": 2}
+    planner = {"input_tokens": 10, "output_tokens": 1, "cost_usd": None, "calls": 1}
     assert store.usage_totals(sid) == {
         "input_tokens": 160,
         "output_tokens": 26,
+        "cache_read_tokens": 40,
+        "cache_write_tokens": 2,
         "cost_usd": 0.75,
         "calls": 3,
         "by_role": {
-            "coder": {"input_tokens": 150, "output_tokens": 25, "cost_usd": 0.75, "calls": 2},
-            "planner": {"input_tokens": 10, "output_tokens": 1, "cost_usd": None, "calls": 1},
+            "coder": {**coder, "cache_read_tokens": 40, "cache_write_tokens": 2},
+            "planner": {**planner, "cache_read_tokens": 0, "cache_write_tokens": 0},
         },
     }
 

@@ -23,9 +23,10 @@ _SECRET_NAME = re.compile(
 )
 # Names that match the pattern but hold no secret (paths, sockets, switches).
 _NOT_SECRET = frozenset({"PWD", "OLDPWD", "XAUTHORITY", "SSH_AUTH_SOCK", "GPG_AGENT_INFO"})
-# Env values shorter than this are too likely to be flags ("1", "true") to redact.
-_MIN_ENV_SECRET = 8
-_MIN_CONFIGURED_SECRET = 4
+# Values shorter than this are never scrubbed: env flags ("1", "true") and placeholder
+# keys ("x", "none") are not secrets, and replacing every "x" in a text wrecked it
+# ("e[redacted]ceeds the available conte[redacted]t size"). Real keys are far longer.
+MIN_SECRET_CHARS = 8
 
 
 def looks_like_secret_name(name: str) -> bool:
@@ -39,13 +40,13 @@ def env_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     return tuple(
         value
         for name, value in env.items()
-        if len(value) >= _MIN_ENV_SECRET and looks_like_secret_name(name)
+        if len(value) >= MIN_SECRET_CHARS and looks_like_secret_name(name)
     )
 
 
 def collect_secrets(configured: Iterable[str] = ()) -> tuple[str, ...]:
     """Configured secrets plus the environment's, longest first, without duplicates."""
-    values = {s for s in configured if s and len(s) >= _MIN_CONFIGURED_SECRET}
+    values = {s for s in configured if len(s) >= MIN_SECRET_CHARS}
     values.update(env_secrets())
     return tuple(sorted(values, key=lambda s: (-len(s), s)))
 
@@ -56,7 +57,8 @@ def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every occurrence of every secret with ``[redacted]``."""
+    """Replace every occurrence of every secret (of 8+ characters) with ``[redacted]``."""
+    secrets = tuple(s for s in secrets if len(s) >= MIN_SECRET_CHARS)
     if not secrets or not text:
         return text
     return _pattern(secrets).sub(REDACTED, text)

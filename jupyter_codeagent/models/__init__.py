@@ -1,18 +1,25 @@
 """Everything an agent knows of a language model: one ``ChatModel`` interface over
 the official OpenAI and Anthropic SDKs, a neutral message format, usage and cost.
 
-Agents get a model from ``build_chat_model(settings, role)`` and call ``complete()``
-or ``stream()``; errors are the ``ModelError`` family of ``jupyter_codeagent.errors``.
+Agents get a model from ``build_chat_model(settings, role, options=ModelOptions(...))``
+and call ``complete()`` or ``stream()``; ``await model.context_window()`` says how many
+tokens a request may hold. Errors are the ``ModelError`` family of
+``jupyter_codeagent.errors`` (a prompt that does not fit: ``ModelContextLengthError``).
+A reply that wrote its tool calls as text is made whole by ``recover_tool_calls``,
+which the caller applies (see ``text_tool_calls``).
 """
 
 from typing import Any
 
 from jupyter_codeagent.models.base import (
     ChatModel,
+    ModelOptions,
+    cap_tool_calls,
     make_tool_call,
     parse_tool_arguments,
     validate_tool_arguments,
 )
+from jupyter_codeagent.models.context_window import ContextWindow
 from jupyter_codeagent.models.factory import (
     Readiness,
     build_chat_model,
@@ -36,13 +43,16 @@ from jupyter_codeagent.models.messages import (
 )
 from jupyter_codeagent.models.pricing import PRICES, Price, cost_for, set_price
 from jupyter_codeagent.models.retry import RetryPolicy
+from jupyter_codeagent.models.text_tool_calls import recover_in_response, recover_tool_calls
 
 __all__ = [
     "PRICES",
     "AnthropicChatModel",
     "AssistantMessage",
     "ChatModel",
+    "ContextWindow",
     "Message",
+    "ModelOptions",
     "ModelResponse",
     "OpenAIChatModel",
     "Price",
@@ -59,11 +69,14 @@ __all__ = [
     "Usage",
     "UserMessage",
     "build_chat_model",
+    "cap_tool_calls",
     "check_configuration",
     "cost_for",
     "make_tool_call",
     "parse_tool_arguments",
     "probe_base_url",
+    "recover_in_response",
+    "recover_tool_calls",
     "set_price",
     "validate_tool_arguments",
 ]

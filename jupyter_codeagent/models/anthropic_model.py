@@ -8,17 +8,17 @@ the model as data.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anthropic
 import httpx2
 
-from jupyter_codeagent.errors import ModelError, ModelResponseError
-from jupyter_codeagent.models.base import make_tool_call, tool_call_from_value
+from jupyter_codeagent.errors import ModelError, ModelResponseError, ModelStreamInterrupted
+from jupyter_codeagent.models.anthropic_cache import add_cache_breakpoints, system_blocks
+from jupyter_codeagent.models.base import ModelOptions, make_tool_call, tool_call_from_value
 from jupyter_codeagent.models.messages import (
     AssistantMessage,
     Message,
@@ -35,8 +35,8 @@ from jupyter_codeagent.models.messages import (
     UserMessage,
 )
 from jupyter_codeagent.models.pricing import cost_for
-from jupyter_codeagent.models.retry import RetryPolicy, TransientFailure, parse_retry_after
-from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Sleep
+from jupyter_codeagent.models.retry import PolicyBackoff, RetryPolicy, observe_retries
+from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Transient
 from jupyter_codeagent.settings import ModelSettings
 
 ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -45,6 +45,10 @@ DEFAULT_MAX_TOKENS = 4096
 # A proxy at a custom base URL may need no key, but the SDK wants some credential.
 NO_KEY_PLACEHOLDER = "no-key"
 _TRANSIENT_TYPES = {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
+
+
+class _Client(PolicyBackoff, anthropic.AsyncAnthropic):
+    """The SDK client, with its retry waits set by our ``RetryPolicy``."""
 
 
 class AnthropicChatModel(SdkChatModel):
@@ -60,35 +64,45 @@ class AnthropicChatModel(SdkChatModel):
         settings: ModelSettings,
         model: str,
         retry: RetryPolicy | None = None,
-        sleep: Sleep = asyncio.sleep,
+        options: ModelOptions | None = None,
     ) -> None:
         base_url = settings.anthropic_base_url or ANTHROPIC_DEFAULT_BASE_URL
         super().__init__(
-            settings=settings, model=model, base_url=base_url, retry=retry, sleep=sleep
+            settings=settings, model=model, base_url=base_url, retry=retry, options=options
         )
-        self._client = anthropic.AsyncAnthropic(
+        hook = observe_retries(
+            label=self.label, max_retries=self._retry.max_retries, clean=self._text
+        )
+        self._client = _Client(
             api_key=settings.anthropic_api_key or NO_KEY_PLACEHOLDER,
             base_url=base_url,
             timeout=httpx2.Timeout(
                 settings.request_timeout, connect=min(10.0, settings.request_timeout)
             ),
-            max_retries=0,
+            max_retries=self._retry.max_retries,
+            http_client=anthropic.DefaultAsyncHttpxClient(event_hooks={"response": [hook]}),
         )
+        self._client.retry_policy = self._retry
 
     async def aclose(self) -> None:
         await self._client.close()
 
     def _params(self, request: ModelRequest) -> dict[str, Any]:
-        system, messages = to_anthropic_messages(request.messages)
+        parts, messages = split_system(request.messages)
+        tools = to_anthropic_tools(request.tools)
         params: dict[str, Any] = {
             "model": self.model,
             "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
-            "messages": messages,
         }
-        if system:
-            params["system"] = system
-        if request.tools:
-            params["tools"] = to_anthropic_tools(request.tools)
+        if self.options.prompt_caching:
+            tools, system, messages = add_cache_breakpoints(tools, system_blocks(parts), messages)
+            if system:
+                params["system"] = system
+        elif parts:
+            params["system"] = "\n\n".join(parts)
+        params["messages"] = messages
+        if tools:
+            params["tools"] = tools
         if request.temperature is not None:
             # This SDK version no longer lists ``temperature``; the API still takes it.
             params["extra_body"] = {"temperature": request.temperature}
@@ -103,12 +117,10 @@ class AnthropicChatModel(SdkChatModel):
                 text.append(block.text)
             elif block.type == "tool_use":
                 calls.append(tool_call_from_value(block.id, block.name, block.input))
-        usage = message.usage
         return self._response(
             text="".join(text),
             calls=calls,
-            input_tokens=_input_tokens(usage),
-            output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+            usage=usage_of(message.usage),
             model=message.model,
             stop_reason=message.stop_reason,
         )
@@ -118,7 +130,7 @@ class AnthropicChatModel(SdkChatModel):
         text: list[str] = []
         calls: list[ToolCall] = []
         blocks: dict[int, _PartialCall] = {}
-        input_tokens = output_tokens = 0
+        usage = Usage()
         model: str | None = None
         stop_reason: str | None = None
         finished = False
@@ -147,52 +159,46 @@ class AnthropicChatModel(SdkChatModel):
                         yield ToolCallReady(tool_call=call)
                 elif kind == "message_start":
                     model = event.message.model
-                    input_tokens = _input_tokens(event.message.usage)
-                    output_tokens = int(getattr(event.message.usage, "output_tokens", 0) or 0)
+                    usage = usage_of(event.message.usage)
                 elif kind == "message_delta":
                     stop_reason = event.delta.stop_reason or stop_reason
-                    output_tokens = int(event.usage.output_tokens or output_tokens)
-                    if getattr(event.usage, "input_tokens", None) is not None:
-                        input_tokens = _input_tokens(event.usage)
+                    usage = usage_of(event.usage, usage)
                 elif kind == "message_stop":
                     finished = True
+        except Exception as exc:
+            raise self._interrupted(exc) from None
         finally:
             await stream.close()
         if not finished:
-            raise TransientFailure("the stream ended before the model finished its answer")
-        response = self._response(
-            text="".join(text),
-            calls=calls,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            model=model,
-            stop_reason=stop_reason,
+            reason = "the stream ended before the model finished its answer"
+            raise ModelStreamInterrupted(reason, reason=reason)
+        yield StreamFinished(
+            response=self._response(
+                text="".join(text), calls=calls, usage=usage, model=model, stop_reason=stop_reason
+            )
         )
-        yield StreamFinished(response=response)
 
     def _response(
         self,
         *,
         text: str,
         calls: Sequence[ToolCall],
-        input_tokens: int,
-        output_tokens: int,
+        usage: Usage,
         model: str | None,
         stop_reason: str | None,
     ) -> ModelResponse:
         name = model or self.model
-        counted = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
-        cost = cost_for(name, counted)
+        cost = cost_for(name, usage, provider=self.provider, base_url=self.base_url)
         if cost is None and name != self.model:
-            cost = cost_for(self.model, counted)
+            cost = cost_for(self.model, usage, provider=self.provider, base_url=self.base_url)
         return ModelResponse(
             message=AssistantMessage(content=text, tool_calls=tuple(calls)),
-            usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=cost),
+            usage=replace(usage, cost_usd=cost),
             model=name,
             stop_reason=stop_reason or "end_turn",
         )
 
-    def _classify(self, exc: Exception) -> ModelError | TransientFailure | None:
+    def _classify(self, exc: Exception) -> ModelError | Transient | None:
         if isinstance(exc, anthropic.APIStatusError):
             error_type = str(getattr(exc, "type", None) or _body_field(exc.body, "type") or "")
             message = str(_body_field(exc.body, "message") or exc.message)
@@ -200,11 +206,9 @@ class AnthropicChatModel(SdkChatModel):
             if status < 400:
                 # An ``error`` event inside a 200 stream: its type says what happened.
                 if error_type in _TRANSIENT_TYPES:
-                    return TransientFailure(f"{error_type} in the stream: {self._text(message)}")
+                    return Transient(f"{error_type} in the stream: {self._text(message)}")
                 status = {"authentication_error": 401, "permission_error": 403}.get(error_type, 400)
-            return self.status_failure(
-                status, message, retry_after=parse_retry_after(exc.response.headers)
-            )
+            return self.status_failure(status, message, error_type=error_type)
         if isinstance(exc, anthropic.APITimeoutError):
             return self.connection_failure(exc, timed_out=True)
         if isinstance(exc, anthropic.APIConnectionError):
@@ -237,12 +241,30 @@ class _PartialCall:
         return make_tool_call(self.id, self.name, raw)
 
 
-def _input_tokens(usage: Any) -> int:
-    """Input tokens including cache writes and reads (all of them were prompt)."""
-    total = 0
-    for name in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
-        total += int(getattr(usage, name, 0) or 0)
-    return total
+def usage_of(usage: Any, before: Usage | None = None) -> Usage:
+    """Our ``Usage`` from a Messages ``usage`` object.
+
+    Anthropic's ``input_tokens`` counts only the prompt after the last cache
+    breakpoint; the whole prompt is that plus the cache reads and writes. A
+    ``message_delta`` repeats only what changed, so missing fields keep ``before``.
+    """
+    before = before or Usage()
+
+    def field_or(name: str, default: int) -> int:
+        value = getattr(usage, name, None)
+        return default if value is None else int(value)
+
+    read = field_or("cache_read_input_tokens", before.cache_read_tokens)
+    write = field_or("cache_creation_input_tokens", before.cache_write_tokens)
+    fresh = field_or(
+        "input_tokens", before.input_tokens - before.cache_read_tokens - before.cache_write_tokens
+    )
+    return Usage(
+        input_tokens=fresh + read + write,
+        output_tokens=field_or("output_tokens", before.output_tokens),
+        cache_read_tokens=read,
+        cache_write_tokens=write,
+    )
 
 
 def _body_field(body: object, name: str) -> object:
@@ -257,12 +279,19 @@ def _body_field(body: object, name: str) -> object:
 
 
 def to_anthropic_messages(messages: Sequence[Message]) -> tuple[str, list[dict[str, Any]]]:
-    """``(system, messages)`` for the Messages API.
+    """``(system, messages)`` for the Messages API (see ``split_system``)."""
+    parts, out = split_system(messages)
+    return "\n\n".join(parts), out
 
-    System messages join into the ``system`` parameter; tool calls become
-    ``tool_use`` blocks; tool results become ``tool_result`` blocks of a user turn.
-    Consecutive turns of one role merge into one message (several tool results
-    answer one assistant turn together, as the API expects).
+
+def split_system(messages: Sequence[Message]) -> tuple[list[str], list[dict[str, Any]]]:
+    """``(system parts, messages)`` for the Messages API.
+
+    System messages go to the ``system`` parameter, one part each (the cache
+    breakpoints need to tell the static role prompt from the session context); tool
+    calls become ``tool_use`` blocks; tool results become ``tool_result`` blocks of a
+    user turn. Consecutive turns of one role merge into one message (several tool
+    results answer one assistant turn together, as the API expects).
     """
     system: list[str] = []
     out: list[dict[str, Any]] = []
@@ -300,7 +329,7 @@ def to_anthropic_messages(messages: Sequence[Message]) -> tuple[str, list[dict[s
             add("user", [result])
         else:
             raise TypeError(f"not a message: {message!r}")
-    return "\n\n".join(system), out
+    return system, out
 
 
 def to_anthropic_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import TracebackType
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
+from jupyter_codeagent.models.context_window import ContextWindow
 from jupyter_codeagent.models.messages import (
     Message,
     ModelResponse,
@@ -26,6 +28,25 @@ from jupyter_codeagent.models.messages import (
 
 _MAX_SCHEMA_ERRORS = 5
 _MAX_ERROR_CHARS = 300
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelOptions:
+    """Per-model limits and switches (settings for the lead to expose).
+
+    - ``max_output_tokens``: ``max_tokens`` sent when a call gives none (Anthropic
+      requires one and uses 4096 when this is None too).
+    - ``max_tool_calls``: at most this many tool calls are kept from one reply; the
+      rest go to ``ModelResponse.dropped_tool_calls`` (None: no cap).
+    - ``context_window``: the model's window in tokens, overriding what the server or
+      the model list says (None: ask them, see ``ChatModel.context_window``).
+    - ``prompt_caching``: Anthropic ``cache_control`` breakpoints (``anthropic_cache``).
+    """
+
+    max_output_tokens: int | None = None
+    max_tool_calls: int | None = None
+    context_window: int | None = None
+    prompt_caching: bool = True
 
 
 class ChatModel(ABC):
@@ -61,6 +82,10 @@ class ChatModel(ABC):
         temperature: float | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         """One model turn as events; the last one is ``StreamFinished``."""
+
+    async def context_window(self) -> ContextWindow:
+        """How many tokens one request may hold (asked once, then cached)."""
+        return ContextWindow.unknown()
 
     async def aclose(self) -> None:
         """Release connections (the default model holds none)."""
@@ -115,6 +140,23 @@ def tool_call_from_value(call_id: str, name: str, value: object) -> ToolCall:
         return ToolCall(id=call_id, name=name, arguments=value, raw_arguments=json.dumps(value))
     raw = value if isinstance(value, str) else json.dumps(value)
     return make_tool_call(call_id, name, raw)
+
+
+def cap_tool_calls(response: ModelResponse, limit: int | None) -> ModelResponse:
+    """``response`` keeping at most ``limit`` tool calls; the rest become ``dropped_tool_calls``.
+
+    A runaway small model may send dozens of identical calls in one reply; running the
+    first few and telling the model the rest were dropped keeps the step bounded.
+    """
+    calls = response.message.tool_calls
+    if limit is None or len(calls) <= limit:
+        return response
+    kept, dropped = calls[: max(0, limit)], calls[max(0, limit) :]
+    return replace(
+        response,
+        message=replace(response.message, tool_calls=kept),
+        dropped_tool_calls=response.dropped_tool_calls + dropped,
+    )
 
 
 def validate_tool_arguments(spec: ToolSpec, call: ToolCall) -> str | None:

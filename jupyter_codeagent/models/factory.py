@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from jupyter_codeagent.errors import ConfigurationError
-from jupyter_codeagent.models.base import ChatModel
+from jupyter_codeagent.models.base import ChatModel, ModelOptions
 from jupyter_codeagent.models.redact import display_url
 from jupyter_codeagent.models.retry import RetryPolicy
 from jupyter_codeagent.settings import PROVIDERS, ROLES, ModelSettings
@@ -80,13 +80,18 @@ def check_configuration(settings: ModelSettings) -> Readiness:
 
 
 def build_chat_model(
-    settings: ModelSettings, role: str, *, retry: RetryPolicy | None = None
+    settings: ModelSettings,
+    role: str,
+    *,
+    retry: RetryPolicy | None = None,
+    options: ModelOptions | None = None,
 ) -> ChatModel:
     """The model for ``role`` (its own model if configured, else the default).
 
     ``retry`` overrides the back-off (tests use tiny delays); by default it allows
-    ``settings.max_retries`` retries. Raises ``ConfigurationError`` with the reason
-    ``check_configuration`` gives.
+    ``settings.max_retries`` retries. ``options`` carries the per-model limits
+    (``max_output_tokens``, ``max_tool_calls``, ``context_window``, ``prompt_caching``).
+    Raises ``ConfigurationError`` with the reason ``check_configuration`` gives.
     """
     if role not in ROLES:
         raise ConfigurationError(
@@ -102,10 +107,10 @@ def build_chat_model(
         # The SDKs take seconds to import: only the configured one is loaded, on first use.
         from jupyter_codeagent.models.openai_model import OpenAIChatModel
 
-        return OpenAIChatModel(settings=settings, model=model, retry=retry)
+        return OpenAIChatModel(settings=settings, model=model, retry=retry, options=options)
     from jupyter_codeagent.models.anthropic_model import AnthropicChatModel
 
-    return AnthropicChatModel(settings=settings, model=model, retry=retry)
+    return AnthropicChatModel(settings=settings, model=model, retry=retry, options=options)
 
 
 async def probe_base_url(settings: ModelSettings, timeout: float = 2.0) -> str | None:

@@ -70,10 +70,18 @@ class ToolSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Usage:
-    """Tokens spent by one or more calls, and their price when the model's is known."""
+    """Tokens spent by one or more calls, and their price when the model's is known.
+
+    ``input_tokens`` counts the whole prompt. Of it, ``cache_read_tokens`` were served
+    from the provider's prompt cache (OpenAI ``prompt_tokens_details.cached_tokens``,
+    Anthropic ``cache_read_input_tokens``) and ``cache_write_tokens`` were written to
+    it (Anthropic ``cache_creation_input_tokens``); both are priced differently.
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
     cost_usd: float | None = None
 
     def __add__(self, other: Usage) -> Usage:
@@ -88,6 +96,8 @@ class Usage:
         return Usage(
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
             cost_usd=cost,
         )
 
@@ -102,12 +112,16 @@ class ModelResponse:
 
     ``stop_reason`` is normalised to ``end_turn``, ``tool_use``, ``max_tokens`` or
     ``refusal`` when the provider's reason maps to one, else kept as sent.
+    ``dropped_tool_calls`` are the calls beyond the model's ``max_tool_calls`` cap: they
+    are not in ``message`` (so no result is owed for them), and the agent loop can tell
+    the model they were not run.
     """
 
     message: AssistantMessage
     usage: Usage
     model: str
     stop_reason: str
+    dropped_tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

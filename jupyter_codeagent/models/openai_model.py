@@ -6,17 +6,18 @@ server (Ollama, vLLM, LM Studio, Azure OpenAI) speaks it; only the base URL chan
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx2
 import openai
 
-from jupyter_codeagent.errors import ModelError, ModelResponseError
-from jupyter_codeagent.models.base import make_tool_call, tool_call_from_value
+from jupyter_codeagent.errors import ModelError, ModelResponseError, ModelStreamInterrupted
+from jupyter_codeagent.models.base import ModelOptions, make_tool_call, tool_call_from_value
+from jupyter_codeagent.models.context_errors import is_context_length_error
+from jupyter_codeagent.models.context_window import ContextWindow, probe_server
 from jupyter_codeagent.models.messages import (
     AssistantMessage,
     Message,
@@ -33,8 +34,13 @@ from jupyter_codeagent.models.messages import (
     UserMessage,
 )
 from jupyter_codeagent.models.pricing import cost_for
-from jupyter_codeagent.models.retry import RetryPolicy, TransientFailure, parse_retry_after
-from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Sleep
+from jupyter_codeagent.models.retry import (
+    PolicyBackoff,
+    RetryPolicy,
+    is_quota_error,
+    observe_retries,
+)
+from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Transient
 from jupyter_codeagent.settings import ModelSettings
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -47,6 +53,10 @@ _STOP_REASONS = {
     "length": "max_tokens",
     "content_filter": "refusal",
 }
+
+
+class _Client(PolicyBackoff, openai.AsyncOpenAI):
+    """The SDK client, with its retry waits set by our ``RetryPolicy``."""
 
 
 class OpenAIChatModel(SdkChatModel):
@@ -62,28 +72,40 @@ class OpenAIChatModel(SdkChatModel):
         settings: ModelSettings,
         model: str,
         retry: RetryPolicy | None = None,
-        sleep: Sleep = asyncio.sleep,
+        options: ModelOptions | None = None,
     ) -> None:
         base_url = settings.openai_base_url or OPENAI_DEFAULT_BASE_URL
         super().__init__(
-            settings=settings, model=model, base_url=base_url, retry=retry, sleep=sleep
+            settings=settings, model=model, base_url=base_url, retry=retry, options=options
         )
+        self._self_hosted = bool(settings.openai_base_url)
+        self._api_key = settings.openai_api_key
         # Official OpenAI wants max_completion_tokens (reasoning models reject max_tokens);
         # compatible servers widely understand only max_tokens.
-        self._max_tokens_param = (
-            "max_tokens" if settings.openai_base_url else "max_completion_tokens"
+        self._max_tokens_param = "max_tokens" if self._self_hosted else "max_completion_tokens"
+        hook = observe_retries(
+            label=self.label, max_retries=self._retry.max_retries, clean=self._text
         )
-        self._client = openai.AsyncOpenAI(
+        self._client = _Client(
             api_key=settings.openai_api_key or NO_KEY_PLACEHOLDER,
             base_url=base_url,
             timeout=httpx2.Timeout(
                 settings.request_timeout, connect=min(10.0, settings.request_timeout)
             ),
-            max_retries=0,
+            max_retries=self._retry.max_retries,
+            http_client=openai.DefaultAsyncHttpxClient(event_hooks={"response": [hook]}),
         )
+        self._client.retry_policy = self._retry
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    async def _discover_context_window(self) -> ContextWindow:
+        if self._self_hosted:
+            found = await probe_server(self.base_url, self.model, api_key=self._api_key)
+            if found is not None:
+                return found
+        return await super()._discover_context_window()
 
     def _params(self, request: ModelRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -120,15 +142,17 @@ class OpenAIChatModel(SdkChatModel):
         )
 
     async def _stream_once(self, request: ModelRequest) -> AsyncGenerator[StreamEvent, None]:
+        # include_usage: the usage arrives in a last chunk; servers that ignore the option
+        # send none, and the answer then counts zero tokens rather than failing.
         stream = await self._client.chat.completions.create(
             **self._params(request), stream=True, stream_options={"include_usage": True}
         )
+        text: list[str] = []
+        calls: dict[int, _PartialCall] = {}
+        finish_reason: str | None = None
+        usage: Any = None
+        model = self.model
         try:
-            text: list[str] = []
-            calls: dict[int, _PartialCall] = {}
-            finish_reason: str | None = None
-            usage: Any = None
-            model = self.model
             async for chunk in stream:
                 model = chunk.model or model
                 if chunk.usage is not None:
@@ -146,10 +170,13 @@ class OpenAIChatModel(SdkChatModel):
                         partial.add(part.id, part.function)
                     if choice.finish_reason:
                         finish_reason = choice.finish_reason
+        except Exception as exc:
+            raise self._interrupted(exc) from None
         finally:
             await stream.close()
         if finish_reason is None:
-            raise TransientFailure("the stream ended before the model finished its answer")
+            reason = "the stream ended before the model finished its answer"
+            raise ModelStreamInterrupted(reason, reason=reason)
         ready = [partial.tool_call(index) for index, partial in sorted(calls.items())]
         for call in ready:
             yield ToolCallReady(tool_call=call)
@@ -167,32 +194,33 @@ class OpenAIChatModel(SdkChatModel):
         model: str | None,
         finish_reason: str | None,
     ) -> ModelResponse:
-        input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
-        output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
         name = model or self.model
-        counted = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
-        cost = cost_for(name, counted)
+        counted = usage_of(usage)
+        cost = cost_for(name, counted, provider=self.provider, base_url=self.base_url)
         if cost is None and name != self.model:
-            cost = cost_for(self.model, counted)
+            cost = cost_for(self.model, counted, provider=self.provider, base_url=self.base_url)
         reason = finish_reason or "end_turn"
         return ModelResponse(
             message=AssistantMessage(content=text, tool_calls=tuple(calls)),
-            usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=cost),
+            usage=replace(counted, cost_usd=cost),
             model=name,
             stop_reason=_STOP_REASONS.get(reason, reason),
         )
 
-    def _classify(self, exc: Exception) -> ModelError | TransientFailure | None:
+    def _classify(self, exc: Exception) -> ModelError | Transient | None:
         if isinstance(exc, openai.APIStatusError):
-            body = exc.body if isinstance(exc.body, dict) else {}
-            message = str(body.get("message") or exc.message)
-            code = str(body.get("code") or exc.code or "")
+            body: Any = exc.body
+            # LM Studio answers {"error": "<text>"}; the SDK hands over just the text.
+            fields = body if isinstance(body, dict) else {"message": body} if body else {}
+            message = str(fields.get("message") or exc.message)
+            code = fields.get("code") or exc.code
+            error_type = fields.get("type") or exc.type
             return self.status_failure(
                 exc.status_code,
                 message,
-                retry_after=parse_retry_after(exc.response.headers),
-                context_length=code == "context_length_exceeded",
-                quota=code == "insufficient_quota",
+                code=code,
+                error_type=error_type,
+                quota=is_quota_error(code, error_type),
             )
         if isinstance(exc, openai.APITimeoutError):
             return self.connection_failure(exc, timed_out=True)
@@ -202,10 +230,10 @@ class OpenAIChatModel(SdkChatModel):
             return ModelResponseError(f"The {self.label} sent an answer we cannot read.")
         if isinstance(exc, openai.APIError):
             # An error event inside a stream (the HTTP status was 200).
-            message = self._text(exc.message)
-            if exc.code == "context_length_exceeded":
-                return self.status_failure(400, exc.message, context_length=True)
-            return TransientFailure(f"error in the stream: {message}")
+            body = exc.body if isinstance(exc.body, dict) else {}
+            if is_context_length_error(exc.message, code=exc.code, error_type=body.get("type")):
+                return self.status_failure(400, exc.message, code="context_length_exceeded")
+            return Transient(f"error in the stream: {self._text(exc.message)}")
         if isinstance(exc, httpx2.TimeoutException):
             return self.connection_failure(exc, timed_out=True)
         if isinstance(exc, httpx2.TransportError):
@@ -213,6 +241,16 @@ class OpenAIChatModel(SdkChatModel):
         if isinstance(exc, json.JSONDecodeError):
             return ModelResponseError(f"The {self.label} sent malformed JSON.")
         return None
+
+
+def usage_of(usage: Any) -> Usage:
+    """Our ``Usage`` from a Chat Completions ``usage`` object (None: nothing reported)."""
+    details = getattr(usage, "prompt_tokens_details", None)
+    return Usage(
+        input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        cache_read_tokens=int(getattr(details, "cached_tokens", 0) or 0),
+    )
 
 
 @dataclass

@@ -11,13 +11,17 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
+#: Shorter values are never scrubbed: a placeholder key such as "x" or "none" is no
+#: secret, and replacing each "x" turned "exceeds the available context size" into
+#: "e[redacted]ceeds the available conte[redacted]t size". Real keys are far longer.
+MIN_SECRET_CHARS = 8
 _MAX_PROVIDER_TEXT = 400
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret (and any 8+ character piece of one) replaced."""
+    """``text`` with every secret of 8+ characters (and 8-character ends of long ones) replaced."""
     for secret in secrets:
-        if not secret:
+        if len(secret) < MIN_SECRET_CHARS:
             continue
         text = text.replace(secret, REDACTED)
         # Providers echo masked keys ("sk-abc1****wxyz"): hide their visible ends too.

@@ -47,40 +47,65 @@ class AccountingStore(StoreConnection):
         input_tokens: int,
         output_tokens: int,
         cost_usd: float | None,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> None:
+        """Record one model call; ``input_tokens`` includes the cached parts."""
         now = time.time()
         with self._write() as conn:
             self._touch(conn, session_id, now)
             conn.execute(
                 "INSERT INTO usage (session_id, role, model, input_tokens, output_tokens, "
-                "cost_usd, ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session_id, role, model, int(input_tokens), int(output_tokens), cost_usd, now),
+                "cache_read_tokens, cache_write_tokens, cost_usd, ts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    role,
+                    model,
+                    int(input_tokens),
+                    int(output_tokens),
+                    int(cache_read_tokens),
+                    int(cache_write_tokens),
+                    cost_usd,
+                    now,
+                ),
             )
 
     def usage_totals(self, session_id: str) -> dict[str, Any]:
-        """Token and cost totals, overall and per role.
+        """Token and cost totals, overall and per role (cached prompt tokens included).
 
         ``cost_usd`` is None (overall or for a role) when no call there had a price:
         "unknown" must not read as "free". SUM over only NULLs gives exactly that.
         """
         self._require(session_id)
         rows = self._read(
-            "SELECT role, SUM(input_tokens), SUM(output_tokens), SUM(cost_usd), COUNT(*) "
+            "SELECT role, SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), "
+            "SUM(cache_write_tokens), SUM(cost_usd), COUNT(*) "
             "FROM usage WHERE session_id = ? GROUP BY role ORDER BY role",
             (session_id,),
         )
         by_role: dict[str, dict[str, Any]] = {}
-        totals: dict[str, Any] = {"input_tokens": 0, "output_tokens": 0, "cost_usd": None}
+        totals: dict[str, Any] = {
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "cache_read_tokens": 0,
+            "cache_write_tokens": 0,
+            "cost_usd": None,
+        }
         calls = 0
-        for role, input_tokens, output_tokens, cost, count in rows:
+        for role, input_tokens, output_tokens, read, write, cost, count in rows:
             by_role[role] = {
                 "input_tokens": input_tokens,
                 "output_tokens": output_tokens,
+                "cache_read_tokens": read,
+                "cache_write_tokens": write,
                 "cost_usd": cost,
                 "calls": count,
             }
             totals["input_tokens"] += input_tokens
             totals["output_tokens"] += output_tokens
+            totals["cache_read_tokens"] += read
+            totals["cache_write_tokens"] += write
             if cost is not None:
                 totals["cost_usd"] = (totals["cost_usd"] or 0.0) + cost
             calls += count

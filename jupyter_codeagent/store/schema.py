@@ -124,7 +124,15 @@ _V1: tuple[str, ...] = (
 # the event log by type without a scan of the whole session.
 _V2: tuple[str, ...] = ("CREATE INDEX events_by_type ON events (session_id, type, seq)",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Cached prompt tokens per model call (issues 13, 15): how much of ``input_tokens`` the
+# provider's prompt cache served (cache_read) or stored (cache_write). Existing rows
+# predate caching and read 0. ADD COLUMN with a constant default rewrites nothing.
+_V3: tuple[str, ...] = (
+    "ALTER TABLE usage ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE usage ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # How long a write waits for another connection's write lock (another server process,

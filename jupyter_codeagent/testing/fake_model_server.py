@@ -11,6 +11,10 @@ The real ``openai`` and ``anthropic`` SDKs talk to it through ``openai_base_url`
         ...
         assert server.requests_for("openai")[0].body["model"] == "gpt-test"
 
+Other routes answer fixed JSON, to act as a particular server: ``server.routes[("GET",
+"/props")] = {"default_generation_settings": {"n_ctx": 4096}}`` (llama.cpp), ``("POST",
+"/api/show")`` (Ollama) or ``("GET", "/v1/models")`` (replacing the model list).
+
 Run ``python -m jupyter_codeagent.testing.fake_model_server --port 0 --script replies.json``
 for manual runs; it prints the base URLs to use.
 """
@@ -26,7 +30,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,9 +70,12 @@ class FakeModelServer:
         host: str = "127.0.0.1",
         port: int = 0,
         models: Sequence[str] = ("fake-model",),
+        routes: Mapping[tuple[str, str], Any] | None = None,
     ) -> None:
         self.responder: Responder | None = responder
         self.models = tuple(models)
+        #: ``(method, path) -> JSON``: fixed answers for other servers' endpoints.
+        self.routes: dict[tuple[str, str], Any] = dict(routes or {})
         self._host = host
         self._requested_port = port
         self._port: int | None = None
@@ -334,6 +341,10 @@ class FakeModelServer:
             stream=body.get("stream") is True,
         )
         serial = self._record(request)
+        fixed = self.routes.get((http.method, path))
+        if fixed is not None:
+            wire = WireResponse(200, {"content-type": "application/json"}, _dumps(fixed))
+            return await self._write(writer, wire, http.keep_alive)
         if http.method == "GET" and path == _MODELS_PATH:
             return await self._write(writer, render_models(api, self.models), http.keep_alive)
         if http.method != "POST" or path not in (_OPENAI_PATH, _ANTHROPIC_PATH):

@@ -20,11 +20,15 @@ _REPLY_KEYS = frozenset(
         "tool_calls",
         "input_tokens",
         "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "stream_usage",
         "stop_reason",
         "status",
         "error_message",
         "error_type",
         "error_code",
+        "error_body",
         "retry_after",
         "context_length_exceeded",
         "stream_error_after",
@@ -64,11 +68,17 @@ class FakeReply:
     Success: ``text`` and/or ``tool_calls`` (several = parallel calls), optional
     token counts (defaults are rough estimates from the sizes) and ``stop_reason``
     (default: the provider's natural one, e.g. ``tool_calls`` / ``tool_use``).
+    ``input_tokens`` is the whole prompt; ``cache_read_tokens``/``cache_write_tokens``
+    say how much of it the provider's prompt cache served / stored (OpenAI
+    ``prompt_tokens_details.cached_tokens``; Anthropic ``cache_read_input_tokens`` and
+    ``cache_creation_input_tokens``, with ``input_tokens`` then only the rest).
+    ``stream_usage=False`` acts like a server that ignores ``stream_options``.
 
     Failure: ``status`` >= 400 answers with an error body in the provider's real
     format (``error_message``/``error_type``, and OpenAI's ``error_code`` such as
     ``insufficient_quota``, override the defaults; ``retry_after`` sets the
-    ``retry-after`` header); ``context_length_exceeded=True`` answers 400 in
+    ``retry-after`` header); ``error_body`` is sent verbatim instead (another
+    server's real error JSON); ``context_length_exceeded=True`` answers 400 in
     the provider's context-window shape. ``stream_error_after=N`` instead starts a
     streamed 200 answer and sends the error as an in-stream event after N chunks.
 
@@ -80,11 +90,15 @@ class FakeReply:
     tool_calls: Sequence[FakeToolCall] = ()
     input_tokens: int | None = None
     output_tokens: int | None = None
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    stream_usage: bool = True
     stop_reason: str | None = None
     status: int = 200
     error_message: str | None = None
     error_type: str | None = None
     error_code: str | None = None
+    error_body: Any = None
     retry_after: float | None = None
     context_length_exceeded: bool = False
     stream_error_after: int | None = None
@@ -127,6 +141,11 @@ class FakeReply:
             error_code=error_code,
             delay=delay,
         )
+
+    @classmethod
+    def error_json(cls, status: int, body: Any) -> FakeReply:
+        """An HTTP error whose JSON body is ``body`` exactly (a server's real error)."""
+        return cls(status=status, error_body=body)
 
     @classmethod
     def context_overflow(cls) -> FakeReply:

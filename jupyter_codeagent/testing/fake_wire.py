@@ -77,6 +77,7 @@ def estimate_tokens(value: object) -> int:
 
 
 def _usage(request: RecordedRequest, reply: FakeReply) -> tuple[int, int]:
+    """``(input, output)`` tokens; input is the whole prompt, cached parts included."""
     input_tokens = reply.input_tokens
     if input_tokens is None:
         prompt = [
@@ -143,7 +144,8 @@ def render_openai(request: RecordedRequest, reply: FakeReply, serial: int) -> Wi
     """The HTTP answer to ``POST /v1/chat/completions``."""
     if reply.is_error:
         status = 400 if reply.context_length_exceeded else reply.status
-        return WireResponse(status, _error_headers(reply), _json(openai_error_body(reply)))
+        body = openai_error_body(reply) if reply.error_body is None else reply.error_body
+        return WireResponse(status, _error_headers(reply), _json(body))
     model = reply.model or request.model or "fake-model"
     completion_id = f"chatcmpl-fake{serial}"
     call_ids = [call.id or f"call_fake{serial}_{i}" for i, call in enumerate(reply.tool_calls)]
@@ -153,6 +155,7 @@ def render_openai(request: RecordedRequest, reply: FakeReply, serial: int) -> Wi
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": reply.cache_read_tokens, "audio_tokens": 0},
     }
     created = int(time.time())
     if not request.stream:
@@ -180,7 +183,9 @@ def render_openai(request: RecordedRequest, reply: FakeReply, serial: int) -> Wi
         return WireResponse(200, {"content-type": "application/json"}, _json(body))
 
     options = request.body.get("stream_options")
-    include_usage = isinstance(options, Mapping) and bool(options.get("include_usage"))
+    include_usage = (
+        reply.stream_usage and isinstance(options, Mapping) and bool(options.get("include_usage"))
+    )
     base = {
         "id": completion_id,
         "object": "chat.completion.chunk",
@@ -253,12 +258,20 @@ def render_anthropic(request: RecordedRequest, reply: FakeReply, serial: int) ->
     """The HTTP answer to ``POST /v1/messages``."""
     if reply.is_error:
         status = 400 if reply.context_length_exceeded else reply.status
-        return WireResponse(status, _error_headers(reply), _json(anthropic_error_body(reply)))
+        body = anthropic_error_body(reply) if reply.error_body is None else reply.error_body
+        return WireResponse(status, _error_headers(reply), _json(body))
     model = reply.model or request.model or "fake-model"
     message_id = f"msg_fake{serial}"
     call_ids = [call.id or f"toolu_fake{serial}_{i}" for i, call in enumerate(reply.tool_calls)]
     stop_reason = reply.stop_reason or ("tool_use" if reply.tool_calls else "end_turn")
     input_tokens, output_tokens = _usage(request, reply)
+    cached = reply.cache_read_tokens + reply.cache_write_tokens
+    usage = {
+        # Anthropic counts the cached parts apart: input_tokens is only the rest.
+        "input_tokens": max(0, input_tokens - cached),
+        "cache_creation_input_tokens": reply.cache_write_tokens,
+        "cache_read_input_tokens": reply.cache_read_tokens,
+    }
     with_text = bool(reply.text) or not reply.tool_calls
     if not request.stream:
         content: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if with_text else []
@@ -274,7 +287,7 @@ def render_anthropic(request: RecordedRequest, reply: FakeReply, serial: int) ->
             "content": content,
             "stop_reason": stop_reason,
             "stop_sequence": None,
-            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+            "usage": {**usage, "output_tokens": output_tokens},
         }
         return WireResponse(200, {"content-type": "application/json"}, _json(body))
 
@@ -291,7 +304,7 @@ def render_anthropic(request: RecordedRequest, reply: FakeReply, serial: int) ->
                     "content": [],
                     "stop_reason": None,
                     "stop_sequence": None,
-                    "usage": {"input_tokens": input_tokens, "output_tokens": 1},
+                    "usage": {**usage, "output_tokens": 1},
                 },
             },
         )
