@@ -30,7 +30,7 @@ from jupyter_codeagent.agents import prompts
 from jupyter_codeagent.agents.coder import CODER
 from jupyter_codeagent.agents.loop import call_model
 from jupyter_codeagent.agents.orchestrator import memory_sources
-from jupyter_codeagent.agents.reviewer import review_cell
+from jupyter_codeagent.agents.reviewer import new_reviewer
 from jupyter_codeagent.kernel.types import NamespaceDiff, VariableSummary
 from jupyter_codeagent.knowledge.index import KnowledgeIndex
 from jupyter_codeagent.memory import SessionMemory
@@ -181,7 +181,7 @@ async def run_session(turns: int, budget: int) -> list[dict[str, Any]]:
                 emit=lambda event: None,
                 human=NoHuman(),
                 kernel_id=kernel_id,
-                review=review_cell,
+                review=new_reviewer(),
                 turn=turn,
                 request=request,
             )

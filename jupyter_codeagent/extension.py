@@ -99,6 +99,35 @@ class CodeAgentExtension(ExtensionApp):
         "Env: CODEAGENT_MAX_RETRIES.",
     )
 
+    max_output_tokens = Int(
+        config=True,
+        help="max_tokens of one model call (bounds a runaway reply). Env: CODEAGENT_MAX_TOKENS.",
+    )
+    max_tool_calls = Int(
+        config=True,
+        help="Tool calls kept from one model reply; the rest are dropped and the model is told. "
+        "Env: CODEAGENT_MAX_TOOL_CALLS.",
+    )
+    context_window = Int(
+        config=True,
+        help="The model's context window in tokens (0: ask the server: llama.cpp /props, "
+        "Ollama /api/show, /v1/models, or the known window of hosted models). The prompt budget "
+        "is cut to fit it. Env: CODEAGENT_CONTEXT_WINDOW.",
+    )
+    prompt_caching = Bool(
+        True,
+        config=True,
+        help="Mark the stable prompt prefix for Anthropic's prompt cache (OpenAI and most "
+        "local servers cache prefixes by themselves). Env: CODEAGENT_PROMPT_CACHING=0 to disable.",
+    )
+    model_profile = Enum(
+        ["auto", "full", "compact"],
+        config=True,
+        help="'compact' for small models: fewer tools, shorter prompts, low temperature; 'full' "
+        "the complete set; 'auto' is compact when the context window is 8,192 tokens or less. "
+        "Env: CODEAGENT_MODEL_PROFILE.",
+    )
+
     # --- agents -------------------------------------------------------------
     approval = Enum(
         list(APPROVAL_POLICIES),
@@ -200,6 +229,27 @@ class CodeAgentExtension(ExtensionApp):
     @default("max_retries")
     def _default_max_retries(self) -> int:
         return int(_env_number("CODEAGENT_MAX_RETRIES", 4, int))
+
+    @default("max_output_tokens")
+    def _default_max_output_tokens(self) -> int:
+        return int(_env_number("CODEAGENT_MAX_TOKENS", 4_096, int))
+
+    @default("max_tool_calls")
+    def _default_max_tool_calls(self) -> int:
+        return int(_env_number("CODEAGENT_MAX_TOOL_CALLS", 8, int))
+
+    @default("context_window")
+    def _default_context_window(self) -> int:
+        return int(_env_number("CODEAGENT_CONTEXT_WINDOW", 0, int))
+
+    @default("prompt_caching")
+    def _default_prompt_caching(self) -> bool:
+        return _env("CODEAGENT_PROMPT_CACHING", "1").lower() not in ("0", "false", "no", "off")
+
+    @default("model_profile")
+    def _default_model_profile(self) -> str:
+        value = _env("CODEAGENT_MODEL_PROFILE", "auto").lower()
+        return value if value in ("auto", "full", "compact") else "auto"
 
     @default("approval")
     def _default_approval(self) -> str:
@@ -304,6 +354,11 @@ class CodeAgentExtension(ExtensionApp):
             anthropic_api_key=self.anthropic_api_key.strip(),
             request_timeout=self.request_timeout,
             max_retries=max(0, self.max_retries),
+            max_output_tokens=max(16, self.max_output_tokens),
+            max_tool_calls=max(1, self.max_tool_calls),
+            context_window=max(0, self.context_window),
+            prompt_caching=self.prompt_caching,
+            profile=self.model_profile,
         )
 
     def agent_settings(self) -> AgentSettings:

@@ -20,6 +20,7 @@ Role = Literal["planner", "coder", "reviewer", "summarizer"]
 ROLES: tuple[Role, ...] = ("planner", "coder", "reviewer", "summarizer")
 Provider = Literal["openai", "anthropic"]
 PROVIDERS: tuple[str, ...] = ("openai", "anthropic")
+PROFILES: tuple[str, ...] = ("auto", "full", "compact")
 ApprovalPolicy = Literal["always", "risky", "never"]
 APPROVAL_POLICIES: tuple[str, ...] = ("always", "risky", "never")
 
@@ -37,6 +38,17 @@ class ModelSettings:
     anthropic_api_key: str = field(default="", repr=False)
     request_timeout: float = 120.0
     max_retries: int = 4
+    #: ``max_tokens`` of one model call: bounds a runaway reply.
+    max_output_tokens: int = 4_096
+    #: Tool calls kept from one reply; the rest are dropped and the model is told.
+    max_tool_calls: int = 8
+    #: The model's context window in tokens; 0 asks the model's server.
+    context_window: int = 0
+    #: Anthropic ``cache_control`` breakpoints (OpenAI caches prefixes by itself).
+    prompt_caching: bool = True
+    #: ``full`` prompts and tools, ``compact`` for small models (fewer tools, shorter
+    #: prompts, low temperature), or ``auto``: compact when the window is 8k or less.
+    profile: str = "auto"
 
     def model_for(self, role: str) -> str:
         """The model name a role uses: its own if configured, else the default."""
@@ -70,8 +82,21 @@ _INT_LIMITS = {
     "prompt_token_budget": (1_000, 1_000_000),
     "output_limit_chars": (200, 1_000_000),
 }
+_MODEL_INT_LIMITS = {
+    "max_output_tokens": (16, 1_000_000),
+    "max_tool_calls": (1, 100),
+    "context_window": (0, 10_000_000),
+}
 _FLOAT_LIMITS = {"execution_timeout": (1.0, 86_400.0)}
-EDITABLE: tuple[str, ...] = ("provider", "model", "approval", *_INT_LIMITS, *_FLOAT_LIMITS)
+EDITABLE: tuple[str, ...] = (
+    "provider",
+    "model",
+    "approval",
+    "profile",
+    *_INT_LIMITS,
+    *_MODEL_INT_LIMITS,
+    *_FLOAT_LIMITS,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +130,10 @@ class Settings:
             "prompt_token_budget": agents.prompt_token_budget,
             "execution_timeout": agents.execution_timeout,
             "output_limit_chars": agents.output_limit_chars,
+            "max_output_tokens": models.max_output_tokens,
+            "max_tool_calls": models.max_tool_calls,
+            "context_window": models.context_window,
+            "profile": models.profile,
             "editable": list(EDITABLE),
         }
 
@@ -140,11 +169,15 @@ def _validated(changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
             if value not in APPROVAL_POLICIES:
                 raise BadRequest(f"'approval' must be one of {', '.join(APPROVAL_POLICIES)}.")
             agent_changes[key] = value
-        elif key in _INT_LIMITS:
-            low, high = _INT_LIMITS[key]
+        elif key == "profile":
+            if value not in PROFILES:
+                raise BadRequest(f"'profile' must be one of {', '.join(PROFILES)}.")
+            model_changes[key] = value
+        elif key in _INT_LIMITS or key in _MODEL_INT_LIMITS:
+            low, high = _INT_LIMITS.get(key) or _MODEL_INT_LIMITS[key]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise BadRequest(f"'{key}' must be a whole number from {low} to {high}.")
-            agent_changes[key] = value
+            (agent_changes if key in _INT_LIMITS else model_changes)[key] = value
         else:
             low_f, high_f = _FLOAT_LIMITS[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -42,6 +42,7 @@ def _draft(**changes: object) -> PromptDraft:
         "objects": tuple(f"- v{i}: int {i}" for i in range(60)),
         "objects_total": 60,
         "catalog": "\n".join(f"- file{i}.md: Topic {i}" for i in range(30)),
+        "files": tuple(f"- data{i}.csv (12.0 kB): a,b,c" for i in range(20)),
         "recent": tuple(
             (UserMessage(content=f"old question {i} " + "q" * 2_000),) for i in range(6)
         ),
@@ -104,6 +105,7 @@ def test_the_priority_order_is_followed_to_the_end() -> None:
         "large_tool_outputs",
         "recent_turns",
         "knowledge_catalog",
+        "data_files",
         "data_objects",
         "summary",
         "pinned_context",
@@ -114,8 +116,8 @@ def test_the_priority_order_is_followed_to_the_end() -> None:
     messages = fitted.draft.messages()
     # Never cut: the system prompt, the request, the step details.
     assert system_text(messages).startswith("SYSTEM PROMPT")
-    assert messages[1].content.startswith(REQUEST + "\n\nThe plan:\n- [pending] t1")
-    assert "earlier round(s) of tool calls in this request were dropped" in messages[1].content
+    assert messages[2].content.startswith(REQUEST + "\n\nThe plan:\n- [pending] t1")
+    assert "earlier round(s) of tool calls in this request were dropped" in messages[2].content
     assert fitted.tokens <= 300 and not fitted.over_budget
 
 
@@ -132,7 +134,7 @@ def test_when_the_request_alone_is_too_big_it_is_sent_whole_and_flagged() -> Non
     request = "R" * 40_000
     fitted = fit_to_budget(_draft(request=request), 1_000, _estimate)
     assert fitted.over_budget
-    assert request in fitted.draft.messages()[1].content
+    assert request in fitted.draft.messages()[2].content
 
 
 def test_clip_middle_keeps_head_and_tail() -> None:
@@ -168,7 +170,7 @@ async def test_budget_with_a_huge_variable_summary_and_many_variables() -> None:
     listed = [line for line in system.splitlines() if line.startswith("- v")]
     assert len(listed) <= 20
     assert "more (list_variables)" in system or "3001 variables in the kernel" in system
-    assert prompt.messages[1].content.startswith(REQUEST)
+    assert prompt.messages[2].content.startswith(REQUEST)
 
 
 @pytest.mark.asyncio

@@ -13,7 +13,7 @@ from jupyter_codeagent.agents.coder import CODER
 from jupyter_codeagent.agents.loop import Role, call_model
 from jupyter_codeagent.agents.orchestrator import memory_sources
 from jupyter_codeagent.agents.planner import PLANNER
-from jupyter_codeagent.agents.reviewer import review_cell
+from jupyter_codeagent.agents.reviewer import new_reviewer
 from jupyter_codeagent.kernel.types import ToolText, VariableSummary
 from jupyter_codeagent.memory import AssembledPrompt, CurrentStep, SessionMemory
 from jupyter_codeagent.models import (
@@ -158,7 +158,7 @@ class MemoryWorld:
             emit=lambda event: self.events.append((event.type, event.to_json())),
             human=NoHuman(),
             kernel_id=kernel_id,
-            review=review_cell,
+            review=new_reviewer(),
             turn=turn,
             request=request,
         )
@@ -219,8 +219,12 @@ def text_of(messages: Sequence[Message]) -> str:
 
 
 def system_text(messages: Sequence[Message]) -> str:
+    """The role prompt and the session context message that follows it."""
     first = messages[0]
     assert isinstance(first, SystemMessage)
+    second = messages[1] if len(messages) > 1 else None
+    if isinstance(second, UserMessage) and second.content.startswith("# Session context"):
+        return f"{first.content}\n\n{second.content}"
     return first.content
 
 

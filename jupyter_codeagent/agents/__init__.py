@@ -2,6 +2,6 @@
 (``loop.run_agent``), and the orchestrator that owns plan → work → revise → finish."""
 
 from .orchestrator import run_request
-from .reviewer import review_cell
+from .reviewer import Reviewer, new_reviewer
 
-__all__ = ["review_cell", "run_request"]
+__all__ = ["Reviewer", "new_reviewer", "run_request"]

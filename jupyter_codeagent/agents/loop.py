@@ -24,9 +24,11 @@ from ..models import (
     UserMessage,
 )
 from ..models import TextDelta as ModelTextDelta
+from ..models.text_tool_calls import recover_in_response
 from ..settings import Role as RoleName
 from ..tools import RunContext, Tool
-from ..tools.base import unknown_tool
+from ..tools.base import error_result, unknown_tool
+from .guards import MAX_IDLE_REPLIES, RepeatGuard, dropped_note
 
 SUMMARY_CHARS = 200
 
@@ -56,11 +58,13 @@ class AgentTurn:
     """How ``run_agent`` ended, and the role's exchange so far (resumable)."""
 
     exchange: list[Message] = field(default_factory=list)
-    ended: Literal["done", "text", "calls"] = "done"
+    ended: Literal["done", "text", "calls", "idle"] = "done"
     text: str = ""
 
 
 PromptBuilder = Callable[[Sequence[Message]], "AssembledPrompt | Sequence[Message]"]
+#: Turns what a model wrote into what it meant (a ```python block into a proposal...).
+Interpreter = Callable[[AssistantMessage], AssistantMessage]
 
 
 async def run_agent(
@@ -71,16 +75,19 @@ async def run_agent(
     prompt: PromptBuilder,
     done: Callable[[], bool],
     on_text: Callable[[AssistantMessage], Nudge | None] = lambda reply: None,
+    interpret: Interpreter | None = None,
     max_calls: int | None = None,
 ) -> AgentTurn:
     """Run ``role`` until ``done()``, a reply without tool calls that ``on_text`` does
-    not answer with a ``Nudge``, or ``max_calls`` model calls."""
-    calls = 0
+    not answer with a ``Nudge``, ``max_calls`` model calls, or ``MAX_IDLE_REPLIES``
+    replies in a row that changed nothing (``ended == "idle"``)."""
+    calls = idle = 0
+    guard = RepeatGuard()
     while max_calls is None or calls < max_calls:
         calls += 1
-        built = prompt(turn.exchange)
-        response = await call_model(run, role, built)
-        reply = response.message
+        progress = run.progress
+        response = await call_model(run, role, prompt(turn.exchange))
+        reply = interpret(response.message) if interpret else response.message
         turn.exchange.append(reply)
         text = reply.content.strip()
         if not reply.tool_calls:
@@ -89,12 +96,18 @@ async def run_agent(
                 turn.ended, turn.text = "text", text
                 return turn
             turn.exchange.append(UserMessage(content=nudge.text))
-            continue
-        if text and role.narrates:
-            run.emit(MessagePosted(role="assistant", agent=role.name, text=text))
-        turn.exchange.extend(await run_tool_calls(run, role, reply))
-        if done():
-            turn.ended, turn.text = "done", text
+        else:
+            if text and role.narrates:
+                run.emit(MessagePosted(role="assistant", agent=role.name, text=text))
+            results = await run_tool_calls(run, role, reply, guard)
+            kept = len(reply.tool_calls)
+            turn.exchange.extend(dropped_note(results, response.dropped_tool_calls, kept))
+            if done():
+                turn.ended, turn.text = "done", text
+                return turn
+        idle = idle + 1 if run.progress == progress else 0
+        if idle >= MAX_IDLE_REPLIES:
+            turn.ended = "idle"
             return turn
     turn.ended = "calls"
     return turn
@@ -103,15 +116,19 @@ async def run_agent(
 async def call_model(
     run: RunContext, role: Role, built: AssembledPrompt | Sequence[Message]
 ) -> ModelResponse:
-    """One model call: counted against the run's steps, streamed as deltas, usage kept."""
+    """One model call: counted against the run's steps, streamed as deltas, usage kept.
+    A tool call the model wrote as text (JSON, ``<tool_call>``) becomes a real one."""
     run.take_step()
     model = run.model(role.name)
     messages = built.messages if isinstance(built, AssembledPrompt) else list(built)
     tools = [t.spec for t in role.tools]
+    # Small models follow instructions better at a low temperature.
+    temperature = 0.2 if run.compact else None
     response: ModelResponse | None = None
     if role.stream:
         # aclosing: any early exit closes the HTTP response at once, not at GC time.
-        async with contextlib.aclosing(model.stream(messages, tools)) as events:
+        stream = model.stream(messages, tools, temperature=temperature)
+        async with contextlib.aclosing(stream) as events:
             async for event in events:
                 if isinstance(event, ModelTextDelta):
                     if event.text:
@@ -119,7 +136,7 @@ async def call_model(
                 elif isinstance(event, StreamFinished):
                     response = event.response
     else:
-        response = await model.complete(messages, tools)
+        response = await model.complete(messages, tools, temperature=temperature)
     if response is None:  # a provider bug: the stream ended without its final event
         response = ModelResponse(
             message=AssistantMessage(), usage=Usage(), model=model.model, stop_reason="error"
@@ -127,7 +144,7 @@ async def call_model(
     record_usage(run, role.name, response)
     if isinstance(built, AssembledPrompt) and run.memory is not None:
         run.memory.calibrate(built, response.usage.input_tokens)
-    return response
+    return recover_in_response(response, tools) if tools else response
 
 
 def record_usage(run: RunContext, role: str, response: ModelResponse) -> None:
@@ -140,6 +157,8 @@ def record_usage(run: RunContext, role: str, response: ModelResponse) -> None:
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         cost_usd=usage.cost_usd,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
     )
     totals = store.usage_totals(run.session_id)
     run.emit(
@@ -152,9 +171,9 @@ def record_usage(run: RunContext, role: str, response: ModelResponse) -> None:
 
 
 async def run_tool_calls(
-    run: RunContext, role: Role, reply: AssistantMessage
+    run: RunContext, role: Role, reply: AssistantMessage, guard: RepeatGuard | None = None
 ) -> list[ToolResultMessage]:
-    """Every call of ``reply`` in order; each answered, mistakes included."""
+    """Every call of ``reply`` in order; each answered, mistakes and repeats included."""
     by_name = {t.name: t for t in role.tools}
     results: list[ToolResultMessage] = []
     for call in reply.tool_calls:
@@ -167,7 +186,13 @@ async def run_tool_calls(
             )
         )
         chosen = by_name.get(call.name)
-        result = await chosen(run, call) if chosen else unknown_tool(call, role.tools)
+        refusal = guard.refusal(run, call) if guard is not None and chosen else None
+        if refusal is not None:
+            result = error_result(call, refusal)
+        elif chosen is not None:
+            result = await chosen(run, call)
+        else:
+            result = unknown_tool(call, role.tools)
         run.emit(
             ToolAnswered(
                 agent=role.name,

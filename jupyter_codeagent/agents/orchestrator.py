@@ -74,4 +74,5 @@ def memory_sources(run: RunContext) -> MemorySources:
         inspect_variable=inspect_variable,
         knowledge=run.app.knowledge,
         summarize=summarize,
+        root_dir=run.root_dir,
     )

@@ -1,14 +1,21 @@
-"""The reviewer: a second model that reads every proposed cell before anyone runs it."""
+"""The reviewer: a second model that reads every proposed cell before anyone runs it.
+
+One reviewer conversation per run: each cell's review request is appended to the same
+exchange, so the reviewer remembers the cells it already saw in this run and every
+review request repeats the previous one as its prefix (what prompt caches reuse).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..memory.tokens import estimate_messages
 from ..models import AssistantMessage, Message, SystemMessage, UserMessage
 from ..safety import RiskReport
 from ..tools import RunContext, submit_review
 from ..tools.review import NO_REVIEW, CellReview, ReviewRequest
 from . import prompts
+from .interpret import bare_verdict_as_review
 from .loop import AgentTurn, Nudge, Role, run_agent
 
 REVIEWER = Role(
@@ -25,36 +32,65 @@ def findings_text(report: RiskReport) -> str:
     return "Static analyzer findings:\n" + "\n".join(lines)
 
 
-async def review_cell(run: RunContext, request: ReviewRequest) -> CellReview:
-    """Ask the reviewer; one reminder if it forgets to call ``submit_review``."""
-    opening: list[Message] = [
-        SystemMessage(content=REVIEWER.instructions),
-        UserMessage(
-            content=(
-                f"User request: {run.request}\n"
-                f"Task: {request.task_title or '(none given)'}\n"
-                f"Coder's explanation: {request.explanation}\n\n"
-                f"Proposed cell:\n```python\n{request.code}\n```\n\n"
-                f"{findings_text(request.report)}"
+class Reviewer:
+    """The run's reviewer; call it with each cell to review."""
+
+    def __init__(self) -> None:
+        self.turn = AgentTurn()
+
+    async def __call__(self, run: RunContext, request: ReviewRequest) -> CellReview:
+        """Ask the reviewer; one reminder if it forgets to call ``submit_review``."""
+        opening: list[Message] = [SystemMessage(content=REVIEWER.instructions)]
+        if run.memory is not None and run.memory.context_text:
+            opening.append(UserMessage(content=run.memory.context_text))
+        self._fit(opening, run.budget)
+        self.turn.exchange.append(
+            UserMessage(
+                content=(
+                    f"User request: {run.request}\n"
+                    f"Task: {request.task_title or '(none given)'}\n"
+                    f"Coder's explanation: {request.explanation}\n\n"
+                    f"Proposed cell:\n```python\n{request.code}\n```\n\n"
+                    f"{findings_text(request.report)}"
+                )
             )
-        ),
-    ]
-    run.submitted_review = None
+        )
+        run.submitted_review = None
 
-    def prompt(exchange: Sequence[Message]) -> list[Message]:
-        return [*opening, *exchange]
+        def prompt(exchange: Sequence[Message]) -> list[Message]:
+            return [*opening, *exchange]
 
-    def on_text(reply: AssistantMessage) -> Nudge | None:
-        return Nudge(text=REMINDER)
+        def on_text(reply: AssistantMessage) -> Nudge | None:
+            return Nudge(text=REMINDER)
 
-    await run_agent(
-        run,
-        REVIEWER,
-        AgentTurn(),
-        prompt=prompt,
-        done=lambda: run.submitted_review is not None,
-        on_text=on_text,
-        max_calls=MAX_REVIEWER_CALLS,
-    )
-    review, run.submitted_review = run.submitted_review, None
-    return review or NO_REVIEW
+        await run_agent(
+            run,
+            REVIEWER,
+            self.turn,
+            prompt=prompt,
+            done=lambda: run.submitted_review is not None,
+            on_text=on_text,
+            interpret=bare_verdict_as_review,
+            max_calls=MAX_REVIEWER_CALLS,
+        )
+        review, run.submitted_review = run.submitted_review, None
+        return review or NO_REVIEW
+
+    def _fit(self, opening: list[Message], budget: int) -> None:
+        """Forget the oldest reviews when the conversation outgrows half the budget."""
+        exchange = self.turn.exchange
+        while exchange and estimate_messages([*opening, *exchange]) > budget // 2:
+            # Drop one whole review: its request up to the next request.
+            nxt = next(
+                (
+                    i
+                    for i, m in enumerate(exchange[1:], 1)
+                    if isinstance(m, UserMessage) and m.content.startswith("User request:")
+                ),
+                len(exchange),
+            )
+            del exchange[:nxt]
+
+
+def new_reviewer() -> Reviewer:
+    return Reviewer()

@@ -1,8 +1,9 @@
 """Assemble what a role sees from the memory tiers, never from the raw full history.
 
-    system message  role prompt (fixed)
-                    + session context: notebook, running summary of older turns,
-                      data objects (names + one-line summaries), knowledge catalog
+    system message  role prompt (fixed: the cached prefix, with the tools)
+    context message session context as the run started: notebook, running summary of
+                    older turns, data objects (names + one-line summaries), data files
+                    beside the notebook, knowledge catalog
     recent turns    the last ``history_turns`` finished turns, essential user and
                     assistant messages only (no tool-call logs)
     current step    the user's request, the step's details (plan, revision note),
@@ -77,14 +78,22 @@ def build_draft(
     pins: Sequence[Pin],
     step: CurrentStep,
     tool_tokens: int,
+    objects: Sequence[str] | None = None,
+    objects_total: int | None = None,
+    files: Sequence[str] = (),
 ) -> PromptDraft:
+    """``objects``/``objects_total`` given: the data objects as the run started (a run
+    keeps its context unchanged; cells report what they change in their results)."""
     return PromptDraft(
         system=system,
         notebook=f"Notebook: {notebook_path}",
         summary=state.summary,
-        objects=tuple(state.registry.lines()[:MAX_OBJECTS_IN_PROMPT]),
-        objects_total=len(state.registry),
+        objects=tuple(
+            state.registry.lines()[:MAX_OBJECTS_IN_PROMPT] if objects is None else objects
+        ),
+        objects_total=len(state.registry) if objects_total is None else objects_total,
         catalog=catalog,
+        files=tuple(files),
         recent=tuple(recent),
         request=step.request,
         details=step.details,

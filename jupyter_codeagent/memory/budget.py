@@ -13,6 +13,8 @@ every step; the first entries cost the model the least:
                            (the running summary still covers the gist)
 4. ``knowledge_catalog``   the catalog of topic titles is shortened, then dropped
                            (``lookup_context`` still searches everything)
+   ``data_files``          the data files beside the notebook: 5, then none
+                           (``list_files`` still lists them)
 5. ``data_objects``        the data-object list keeps the 20, then 5 most recently
                            touched objects, then only a count (``list_variables``)
 6. ``summary``             the running summary is clipped to its last 1,500
@@ -40,6 +42,7 @@ from jupyter_codeagent.models import (
     UserMessage,
 )
 
+CONTEXT_HEADING = "# Session context"
 KEEP_ROUNDS = 2
 STUB_CHARS = 160
 OBJECT_LIMITS = (20, 5)
@@ -59,6 +62,7 @@ class PromptDraft:
     objects: tuple[str, ...] = ()
     objects_total: int = 0
     catalog: str = ""
+    files: tuple[str, ...] = ()
     recent: tuple[tuple[Message, ...], ...] = ()
     request: str
     details: str = ""
@@ -84,6 +88,11 @@ class PromptDraft:
             )
         else:
             parts.append("Data objects in the kernel: none yet.")
+        if self.files:
+            parts.append(
+                "Data files beside the notebook (load them by path; preview_file shows more):\n"
+                + "\n".join(self.files)
+            )
         if self.catalog:
             parts.append("Knowledge topics (lookup_context(query) returns them):\n" + self.catalog)
         return "\n\n".join(parts)
@@ -103,8 +112,13 @@ class PromptDraft:
         return "\n\n".join(parts)
 
     def messages(self) -> list[Message]:
-        system = f"{self.system}\n\n# Session context\n{self.context_text()}"
-        out: list[Message] = [SystemMessage(content=system)]
+        # The role's prompt alone is the system message: static, so with the tools it is
+        # a prefix every call of the role shares (prompt caches). The session context
+        # follows as its own message; a run keeps it unchanged from call to call.
+        out: list[Message] = [
+            SystemMessage(content=self.system),
+            UserMessage(content=f"{CONTEXT_HEADING}\n{self.context_text()}"),
+        ]
         for turn in self.recent:
             out.extend(turn)
         out.append(UserMessage(content=self.step_text()))
@@ -183,6 +197,12 @@ def shorten_catalog(draft: PromptDraft) -> PromptDraft | None:
     return replace(draft, catalog="") if draft.catalog else None
 
 
+def trim_files(draft: PromptDraft) -> PromptDraft | None:
+    if len(draft.files) > 5:
+        return replace(draft, files=draft.files[:5])
+    return replace(draft, files=()) if draft.files else None
+
+
 def trim_objects(draft: PromptDraft) -> PromptDraft | None:
     for limit in OBJECT_LIMITS:
         if len(draft.objects) > limit:
@@ -218,6 +238,7 @@ CUT_ORDER: tuple[tuple[str, Cut], ...] = (
     ("large_tool_outputs", clip_results(OUTPUT_CLIPS[1])),
     ("recent_turns", drop_recent_turn),
     ("knowledge_catalog", shorten_catalog),
+    ("data_files", trim_files),
     ("data_objects", trim_objects),
     ("summary", clip_summary),
     ("pinned_context", clip_pins),

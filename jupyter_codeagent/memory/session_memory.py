@@ -21,12 +21,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import CodeAgentError
+from ..files import data_files_beside
 from ..kernel import ToolText, VariableSummary
 from ..knowledge import KnowledgeIndex
 from ..models import ToolSpec
 from ..store import MessageRecord, SessionStore
-from .assembler import AssembledPrompt, CurrentStep, build_draft, recent_turns
-from .budget import PromptDraft, fit_to_budget
+from .assembler import (
+    MAX_OBJECTS_IN_PROMPT,
+    AssembledPrompt,
+    CurrentStep,
+    build_draft,
+    recent_turns,
+)
+from .budget import CONTEXT_HEADING, PromptDraft, fit_to_budget
 from .pins import Pin, resolve_pins
 from .state import MemoryState
 from .summarizer import Summarize, fold_turns, turns_between
@@ -50,6 +57,8 @@ class MemorySources:
     inspect_variable: Callable[[str], Awaitable[ToolText]]
     knowledge: KnowledgeIndex | None
     summarize: Summarize
+    #: The server root, to name the data files beside the notebook ("" for none).
+    root_dir: str = ""
 
 
 class SessionMemory:
@@ -63,6 +72,10 @@ class SessionMemory:
         self.records = list(records)
         self.catalog = ""
         self.pins: list[Pin] = []
+        # The context as the run started: unchanged for the whole run (prompt caches).
+        self.objects: tuple[str, ...] = ()
+        self.objects_total = 0
+        self.files: tuple[str, ...] = ()
         self._warned_over_budget = False
 
     # --- the start of a run ------------------------------------------------------------
@@ -84,6 +97,13 @@ class SessionMemory:
         memory.pins = await memory._resolve_pins(
             None if variables is None else {v.name for v in variables}
         )
+        memory.objects = tuple(memory.state.registry.lines()[:MAX_OBJECTS_IN_PROMPT])
+        memory.objects_total = len(memory.state.registry)
+        if sources.root_dir:
+            found = await asyncio.to_thread(
+                data_files_beside, sources.root_dir, sources.notebook_path
+            )
+            memory.files = tuple(entry.render() for entry in found)
         memory.save()
         return memory
 
@@ -133,7 +153,16 @@ class SessionMemory:
             pins=self.pins,
             step=step,
             tool_tokens=estimate_tools(tools),
+            objects=self.objects,
+            objects_total=self.objects_total,
+            files=self.files,
         )
+
+    @property
+    def context_text(self) -> str:
+        """The session context message as this run's prompts carry it."""
+        draft = self.draft(system="", step=CurrentStep(request=""), tools=())
+        return f"{CONTEXT_HEADING}\n{draft.context_text()}"
 
     def assemble(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from ..settings import ModelSettings
-from .base import ChatModel
+from .base import ChatModel, ModelOptions
 from .factory import build_chat_model
 
 # Enough for a handful of model choices per server; the oldest client beyond it is closed.
@@ -30,6 +30,17 @@ def _key(settings: ModelSettings, role: str) -> tuple[str, ...]:
         digest,
         f"{settings.request_timeout:g}",
         str(settings.max_retries),
+        repr(options_of(settings)),
+    )
+
+
+def options_of(settings: ModelSettings) -> ModelOptions:
+    """The per-model limits the settings ask for."""
+    return ModelOptions(
+        max_output_tokens=settings.max_output_tokens,
+        max_tool_calls=settings.max_tool_calls,
+        context_window=settings.context_window or None,
+        prompt_caching=settings.prompt_caching,
     )
 
 
@@ -45,7 +56,7 @@ class ModelRegistry:
         key = _key(settings, role)
         model = self._models.get(key)
         if model is None:
-            model = build_chat_model(settings, role)
+            model = build_chat_model(settings, role, options=options_of(settings))
             self._models[key] = model
             if len(self._models) > MAX_CLIENTS:
                 oldest = next(iter(self._models))

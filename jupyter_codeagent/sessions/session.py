@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from ..agents import review_cell, run_request
+from ..agents import new_reviewer, run_request
 from ..errors import BadRequest, CodeAgentError, Conflict, NotFound, StepLimitReached
 from ..events import (
     AgentRole,
@@ -132,7 +132,7 @@ class Session:
             emit=self.emit,
             human=self,
             kernel_id=self.kernel_id,
-            review=review_cell,
+            review=new_reviewer(),
             user=user,
             turn=turn,
             request=text,

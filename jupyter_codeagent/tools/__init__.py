@@ -3,6 +3,7 @@
 - ``cells``: ``propose_cell`` (analyzer → reviewer → approval → notebook → kernel)
 - ``plan``: ``create_plan``, ``update_task``, ``finish``
 - ``data``: ``list_variables``, ``inspect_variable`` (the kernel's data objects)
+- ``files``: ``list_files``, ``preview_file`` (the server root, read-only)
 - ``knowledge``: ``lookup_context``, ``describe_api``
 - ``human``: ``ask_user``
 - ``review``: ``submit_review`` (the reviewer's verdict)
@@ -14,6 +15,7 @@ from .base import Tool, tool
 from .cells import propose_cell
 from .context import AppContext, RunContext, UserDecision
 from .data import inspect_variable, list_variables
+from .files import list_files, preview_file
 from .human import ask_user
 from .knowledge import describe_api, lookup_context
 from .plan import Plan, Task, create_plan, finish, update_task
@@ -23,6 +25,8 @@ from .review import CellReview, ReviewRequest, submit_review
 READ_TOOLS: tuple[Tool, ...] = (
     list_variables,
     inspect_variable,
+    list_files,
+    preview_file,
     lookup_context,
     describe_api,
     ask_user,
@@ -43,8 +47,10 @@ __all__ = [
     "describe_api",
     "finish",
     "inspect_variable",
+    "list_files",
     "list_variables",
     "lookup_context",
+    "preview_file",
     "propose_cell",
     "submit_review",
     "tool",

@@ -173,6 +173,7 @@ class CellLog:
 
     def _apply(self, event: CellEvent) -> None:
         run = self.run
+        run.progress += 1
         run.emit(event)
         before = None if isinstance(event, CellProposed) else self.record(event.cell_id)
         run.app.store.save_cell(run.session_id, project(before, event, now=time.time()))

@@ -17,8 +17,8 @@ from ..safety import RiskReport, analyze_code, decide
 from ..safety.audit import AuditLog, AuditSubject
 from .base import as_json, tool
 from .cell_log import CellLog
-from .context import new_id
-from .plan import find_task
+from .context import CellResult, new_id
+from .plan import current_task, find_task
 from .review import CellReview, ReviewRequest, higher_risk
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ async def propose_cell(
     """Propose one Python code cell for the user's notebook. It is checked by a static
     analyzer and a reviewer, then shown to the user, who may approve, edit or reject it.
     Returns the review, the user's decision and, if it ran, its outputs or error."""
-    task = find_task(run, task_id) if task_id else None
+    task = find_task(run, task_id) if task_id else current_task(run)
     explanation = explanation.strip()
     report = analyze_code(code, root_dir=run.root_dir)
     if report.blocking:
@@ -181,23 +181,32 @@ async def _execute(
     await cells.executed(cell_id, result)
     detail = f"{result.error_name}: {result.error_value}" if result.status == "error" else ""
     audit.finished(audit_id, outcome="ok" if result.status == "ok" else "error", detail=detail)
-    if result.status == "ok":
-        task_id = cells.record(cell_id).task_id
-        run.cells_ok[task_id] = run.cells_ok.get(task_id, 0) + 1
+    output = run.app.bridge.outputs_for_model(result, limit=run.settings.agents.output_limit_chars)
+    task_id = cells.record(cell_id).task_id
+    run.results.append(
+        CellResult(cell_id=cell_id, task_id=task_id, ok=result.status == "ok", output=output)
+    )
+    if result.status == "ok" and task_id is not None:
+        _started(run, task_id)
     changes = await _variables_changed(run, kernel_id, diff, cell_id)
     body: dict[str, Any] = {
         "cell_id": cell_id,
         "decision": "approved by the user" if by_user else "ran automatically",
         "status": result.status,
-        "output": run.app.bridge.outputs_for_model(
-            result, limit=run.settings.agents.output_limit_chars
-        ),
+        "output": output,
     }
     if source != proposed:
         body["note"] = "The user edited the cell before running it; the code that ran:\n" + source
     if changes:
         body["variables_changed"] = changes
     return as_json(body)
+
+
+def _started(run: RunContext, task_id: str) -> None:
+    """A task whose cell ran is at least in progress: bookkeeping follows the cells."""
+    task = run.plan.find(task_id)
+    if task is not None and task.status == "pending":
+        run.set_plan(run.plan.with_status(task_id, "in_progress"))
 
 
 async def _variables_changed(

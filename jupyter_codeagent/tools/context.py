@@ -62,6 +62,16 @@ class HumanChannel(Protocol):
     async def ask(self, question: str) -> str: ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class CellResult:
+    """What one executed cell of the run gave: for honest bookkeeping and partial answers."""
+
+    cell_id: str
+    task_id: str | None
+    ok: bool
+    output: str  # as the model was shown it (truncated, secrets scrubbed)
+
+
 EventSink = Callable[[Event], object]
 Reviewer = Callable[["RunContext", ReviewRequest], Awaitable[CellReview]]
 
@@ -91,8 +101,15 @@ class RunContext:
     summary: str | None = None
     last_cell_id: str | None = None
     executing_kernel: str | None = None
-    #: Cells of this run that executed without error, by plan task (None: no task).
-    cells_ok: dict[str | None, int] = field(default_factory=dict)
+    #: The cells this run executed, in order.
+    results: list[CellResult] = field(default_factory=list)
+    #: Goes up with every change of a cell or the plan: a step that did not move it made
+    #: no progress (the loop guards count those).
+    progress: int = 0
+    #: Small-model profile: fewer tools, shorter prompts, low temperature.
+    compact: bool = False
+    #: Input tokens per model call, fitted to the model's context window (0: the setting).
+    prompt_budget: int = 0
     #: Failed tasks the planner has not revised yet ("t2 (Load data): FileNotFoundError").
     failed_tasks: list[str] = field(default_factory=list)
     finished: bool = False
@@ -118,7 +135,16 @@ class RunContext:
             )
         self.steps_used += 1
 
+    def ran_ok(self, task_id: str | None = None) -> bool:
+        """Whether a cell (of ``task_id``, or any) executed without error in this run."""
+        return any(r.ok and (task_id is None or r.task_id == task_id) for r in self.results)
+
+    @property
+    def budget(self) -> int:
+        return self.prompt_budget or self.settings.agents.prompt_token_budget
+
     def set_plan(self, plan: Plan) -> None:
+        self.progress += 1
         self.plan = plan
         self.app.store.save_plan(self.session_id, plan.to_json())
         self.emit(

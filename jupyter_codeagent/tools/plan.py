@@ -134,9 +134,16 @@ async def update_task(
     status: Literal["in_progress", "done", "failed", "skipped"],
     note: Annotated[str, Field(max_length=1000)] = "",
 ) -> str:
-    """Set the status of a plan task, with an optional short note (why it failed...)."""
+    """Set the status of a plan task, with an optional short note (why it failed...). A task
+    is done only once one of its cells ran successfully."""
     task = find_task(run, task_id)
     text = note.strip() or None
+    if status == "done" and not run.ran_ok(task.id):
+        raise ToolError(
+            f"Task {task.id} cannot be done yet: none of its cells ran successfully in this "
+            f"run. Propose its cell with propose_cell(code, explanation, task_id='{task.id}'); "
+            "if it cannot be done, mark it 'failed' or 'skipped' with a note."
+        )
     run.set_plan(run.plan.with_status(task.id, status, text))
     if status == "failed":
         run.failed_tasks.append(f"task {task.id} ({task.title}) failed: {text or 'no note'}")
@@ -145,10 +152,33 @@ async def update_task(
 
 @tool
 async def finish(run: RunContext, summary: Annotated[str, Field(min_length=1)]) -> str:
-    """End the run with a short summary of the findings for the user (Markdown)."""
+    """End the run with a short summary of the findings for the user (Markdown), once every
+    task is done, failed or skipped."""
+    plan = run.plan
+    for task in plan.open_tasks():  # the bookkeeping follows from the cells where it can
+        if run.ran_ok(task.id):
+            plan = plan.with_status(task.id, "done")
+    if plan is not run.plan:
+        run.set_plan(plan)
+    still_open = run.plan.open_tasks()
+    if still_open:
+        listed = ", ".join(f"{t.id} ({t.title})" for t in still_open)
+        raise ToolError(
+            f"Not finished: {listed} still open and none of their cells ran. Propose their "
+            "cells with propose_cell, or mark them 'failed' or 'skipped' with a note "
+            "(update_task), then call finish."
+        )
     run.summary = summary.strip()
     run.finished = True
     return "The run is finished."
+
+
+def current_task(run: RunContext) -> Task | None:
+    """The task a cell without a ``task_id`` works on: the one in progress, else the next."""
+    open_tasks = run.plan.open_tasks()
+    started = [t for t in open_tasks if t.status == "in_progress"]
+    candidates = started or list(open_tasks)
+    return candidates[0] if candidates else None
 
 
 def find_task(run: RunContext, task_id: str) -> Task:
