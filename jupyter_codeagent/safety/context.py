@@ -1,4 +1,4 @@
-"""What the analysis passes share: the path scope and a way back into the analyzer.
+"""What the analysis passes share: the path scope, session facts, a way back into the analyzer.
 
 Code hides inside strings (``exec("...")``, ``python -c "..."``, ``{expr}`` in ``!``
 lines); the helper modules hand such strings back to the analyzer through
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from .facts import SessionFacts
 from .findings import RiskFinding
 from .paths import PathScope
 
@@ -36,6 +37,7 @@ class AnalysisContext:
     scope: PathScope
     nested_python: NestedPython
     depth: int = 0
+    session: SessionFacts | None = None
 
     def python_hook(self, line: int | None) -> Callable[[str], list[RiskFinding]]:
         """A one-argument callable for shell.analyze_shell's ``python`` parameter."""

@@ -1,0 +1,326 @@
+"""Loops that never end, processes that multiply, allocations that cannot fit in memory.
+
+The kernel is the user's: a fork bomb or a terabyte string takes down their session and
+often the machine. Sizes are folded from integer literals (``10**12``, ``2 << 40``)
+without ever computing a huge number here: powers are judged by their bit length.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+from . import catalog
+from .findings import RiskFinding, finding
+from .names import NameTable
+from .tree import TreeIndex
+
+_HUGE = 10**18  # "at least this much": integers are folded up to here and no further
+_BIG_ALLOCATION = 10**9  # elements or characters: gigabytes at least
+_BIG_DIGITS = 10**7  # a number with this many digits takes seconds and megabytes to build
+_ARRAY_MODULES = ("numpy.", "np.", "torch.", "cupy.", "jax.numpy.", "jnp.", "tf.")
+_ARRAY_ALLOCATORS = frozenset({"zeros", "ones", "empty", "full", "rand", "randn", "random"})
+_MATERIALISERS = frozenset({"list", "tuple", "set", "sorted", "bytes", "bytearray"})
+_GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "appendleft"})
+_LOOP_TYPES = (
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.ListComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.DictComp,
+)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_ENDLESS_ITERATORS = frozenset({"itertools.count", "itertools.cycle", "itertools.repeat"})
+
+
+class ResourceChecker:
+    def __init__(self, index: TreeIndex, names: NameTable, findings: list[RiskFinding]):
+        self.index = index
+        self.names = names
+        self.findings = findings
+
+    def run(self) -> None:
+        loops: list[ast.While | ast.For | ast.AsyncFor] = [
+            *self.index.of(ast.While),
+            *self.index.of(ast.For),
+            *self.index.of(ast.AsyncFor),
+        ]
+        for loop in loops:
+            self._loop(loop)
+        for call in self.index.of(ast.Call):
+            self._call(call)
+        for binop in self.index.of(ast.BinOp):
+            self._binop(binop)
+
+    # --- loops ---------------------------------------------------------------------------
+
+    def _loop(self, node: ast.While | ast.For | ast.AsyncFor) -> None:
+        if isinstance(node, ast.While):
+            endless = isinstance(node.test, ast.Constant) and bool(node.test.value)
+            what = "A `while True` loop"
+        else:
+            endless = self._endless_iterator(node.iter)
+            what = "A loop over an endless iterator"
+        if not endless or _exits(node.body):
+            return
+        body = [n for statement in node.body for n in _walk_same_scope(statement)]
+        if any(self._starts_process(n) for n in body):
+            self.findings.append(
+                finding(
+                    "fork_bomb",
+                    "block",
+                    f"{what} that starts processes or threads without end: it exhausts the "
+                    "machine — blocked",
+                    node.lineno,
+                )
+            )
+        elif any(_grows(n) for n in body):
+            self.findings.append(
+                finding(
+                    "memory_bomb",
+                    "high",
+                    f"{what} with no break keeps growing a value until memory runs out",
+                    node.lineno,
+                )
+            )
+        else:
+            self.findings.append(
+                finding(
+                    "infinite_loop",
+                    "warning",
+                    f"{what} with no break can run forever and hold the kernel busy",
+                    node.lineno,
+                )
+            )
+
+    def _endless_iterator(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        qual = self.names.resolve(node.func)
+        if qual == "itertools.repeat":  # repeat(x, n) ends; repeat(x) does not
+            return len(node.args) < 2 and not any(k.arg == "times" for k in node.keywords)
+        return qual in _ENDLESS_ITERATORS
+
+    def _starts_process(self, node: ast.AST) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        qual = self.names.resolve(node.func) or ""
+        if qual in catalog.PROCESS_START_CALLS:
+            return True
+        func = node.func
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr == "start"
+            and isinstance(func.value, ast.Call)
+            and self.names.resolve(func.value.func) in catalog.PROCESS_START_CALLS
+        )
+
+    # --- processes and allocations ----------------------------------------------------------
+
+    def _call(self, node: ast.Call) -> None:
+        qual = self.names.resolve(node.func) or ""
+        if qual in catalog.FORK_CALLS:
+            if self._inside_loop(node):
+                self.findings.append(
+                    finding(
+                        "fork_bomb",
+                        "block",
+                        f"Calls {qual} in a loop: each copy of the kernel forks again — blocked",
+                        node.lineno,
+                    )
+                )
+            else:
+                self.findings.append(
+                    finding(
+                        "process_fork",
+                        "high",
+                        f"Forks the kernel process ({qual}); the copy shares its sockets "
+                        "and can break the kernel",
+                        node.lineno,
+                    )
+                )
+            return
+        size = self._allocation(node, qual)
+        if size is not None and size >= _BIG_ALLOCATION:
+            self._too_big(node, f"{qual or 'the call'}()", size)
+        elif qual == "sys.setrecursionlimit" and node.args:
+            limit = int_value(node.args[0], self.names)
+            if limit is not None and limit >= 100_000:
+                self.findings.append(
+                    finding(
+                        "recursion_limit",
+                        "warning",
+                        "Raises the recursion limit so far that deep recursion crashes the "
+                        "kernel instead of raising RecursionError",
+                        node.lineno,
+                    )
+                )
+
+    def _allocation(self, node: ast.Call, qual: str) -> int | None:
+        if not node.args:
+            return None
+        first = node.args[0]
+        last = qual.rsplit(".", 1)[-1]
+        if qual in ("bytearray", "bytes"):
+            return int_value(first, self.names)
+        if qual.startswith(_ARRAY_MODULES) and last in _ARRAY_ALLOCATORS:
+            if isinstance(first, (ast.Tuple, ast.List)):
+                dims = first.elts
+            else:  # np.zeros(n), np.random.rand(a, b); np.full(n, value)
+                dims = [first] if last in ("zeros", "ones", "empty", "full") else node.args
+            return _product([int_value(d, self.names) for d in dims])
+        is_range = isinstance(first, ast.Call) and self.names.resolve(first.func) == "range"
+        if qual in _MATERIALISERS and is_range and isinstance(first, ast.Call) and first.args:
+            stop = first.args[1] if len(first.args) > 1 else first.args[0]
+            return int_value(stop, self.names)
+        return None
+
+    def _binop(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, ast.Pow):
+            digits = _power_digits(node, self.names)
+            if digits is not None and digits >= _BIG_DIGITS:
+                self.findings.append(
+                    finding(
+                        "memory_bomb",
+                        "high",
+                        f"Computes a number with about 10^{int(math.log10(digits))} digits; "
+                        "building it can take the kernel's memory and hours of CPU",
+                        node.lineno,
+                    )
+                )
+            return
+        if not isinstance(node.op, ast.Mult):
+            return
+        for sequence, count in ((node.left, node.right), (node.right, node.left)):
+            length = _sequence_length(sequence, self.names)
+            times = int_value(count, self.names)
+            if length is not None and times is not None and length * times >= _BIG_ALLOCATION:
+                self._too_big(node, "repeating a sequence", length * times)
+                return
+
+    def _too_big(self, node: ast.AST, what: str, size: int) -> None:
+        shown = "more than 10^18" if size >= _HUGE else f"about 10^{int(math.log10(size))}"
+        self.findings.append(
+            finding(
+                "memory_bomb",
+                "high",
+                f"Allocates {shown} elements ({what}); that does not fit in memory and can "
+                "freeze the machine",
+                getattr(node, "lineno", None),
+            )
+        )
+
+    def _inside_loop(self, node: ast.AST) -> bool:
+        current = self.index.parent(node)
+        while current is not None and not isinstance(current, _SCOPES):
+            if isinstance(current, _LOOP_TYPES):
+                return True
+            current = self.index.parent(current)
+        return False
+
+
+# --- integer folding -----------------------------------------------------------------------
+
+
+def int_value(node: ast.AST, names: NameTable, depth: int = 0) -> int | None:
+    """The integer an expression folds to, capped at ``_HUGE``; None if not literal."""
+    if depth > 20:
+        return None
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return min(int(value), _HUGE) if value >= 0 and math.isfinite(value) else None
+    if isinstance(node, ast.Name):
+        value_node = names.constant(node.id)
+        return int_value(value_node, names, depth + 1) if value_node is not None else None
+    if isinstance(node, ast.Call) and names.resolve(node.func) == "int" and node.args:
+        return int_value(node.args[0], names, depth + 1)
+    if not isinstance(node, ast.BinOp):
+        return None
+    left = int_value(node.left, names, depth + 1)
+    right = int_value(node.right, names, depth + 1)
+    if left is None or right is None:
+        return None
+    if isinstance(node.op, ast.Add):
+        return min(left + right, _HUGE)
+    if isinstance(node.op, ast.Mult):
+        return min(left * right, _HUGE)
+    if isinstance(node.op, ast.Pow):
+        if left <= 1:
+            return left if right else 1
+        return _HUGE if right * math.log2(left) > 62 else min(left**right, _HUGE)
+    if isinstance(node.op, ast.LShift):
+        return _HUGE if right > 62 or left >= _HUGE else min(left << right, _HUGE)
+    return None
+
+
+def _power_digits(node: ast.BinOp, names: NameTable) -> int | None:
+    """How many decimal digits ``a ** b`` has, without computing it."""
+    base = int_value(node.left, names)
+    exponent = int_value(node.right, names)
+    if base is None or exponent is None or base <= 1:
+        return None
+    return min(int(exponent * math.log10(base)) + 1, _HUGE)
+
+
+def _sequence_length(node: ast.AST, names: NameTable) -> int | None:
+    if isinstance(node, ast.Name):
+        value = names.constant(node.id)
+        return _sequence_length(value, names) if value is not None else None
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+        return max(1, len(node.value))
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return max(1, len(node.elts))
+    return None
+
+
+def _product(values: list[int | None]) -> int | None:
+    if not values or any(v is None for v in values):
+        return None
+    total = 1
+    for value in values:
+        total = min(total * (value or 0), _HUGE)
+    return total
+
+
+def _grows(node: ast.AST) -> bool:
+    """A statement that makes some value bigger each time it runs."""
+    if isinstance(node, ast.AugAssign):
+        return isinstance(node.op, (ast.Add, ast.Mult, ast.LShift))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in _GROWING_METHODS
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp):
+        targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+        return bool(targets & used) and isinstance(node.value.op, (ast.Add, ast.Mult))
+    return False
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    """Does this loop body contain a way out (return, raise, a break of this loop)?"""
+    stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in body]
+    while stack:
+        node, in_inner_loop = stack.pop()
+        if isinstance(node, (ast.Return, ast.Raise)):
+            return True
+        if isinstance(node, ast.Break) and not in_inner_loop:
+            return True
+        inner = in_inner_loop or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+        stack.extend(
+            (child, inner) for child in ast.iter_child_nodes(node) if not isinstance(child, _SCOPES)
+        )
+    return False
+
+
+def _walk_same_scope(node: ast.AST) -> list[ast.AST]:
+    """Nodes under ``node`` without descending into nested functions or classes."""
+    found: list[ast.AST] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _SCOPES))
+    return found
