@@ -300,7 +300,11 @@ def _grows(node: ast.AST) -> bool:
 
 
 def _exits(body: list[ast.stmt]) -> bool:
-    """Does this loop body contain a way out (return, raise, a break of this loop)?"""
+    """Does this loop body contain a way out (return, raise, a break of this loop)?
+
+    A break inside a nested loop's body ends that loop; one in its ``else`` clause
+    ends ours.
+    """
     stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in body]
     while stack:
         node, in_inner_loop = stack.pop()
@@ -308,9 +312,14 @@ def _exits(body: list[ast.stmt]) -> bool:
             return True
         if isinstance(node, ast.Break) and not in_inner_loop:
             return True
-        inner = in_inner_loop or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            stack.extend((statement, True) for statement in node.body)
+            stack.extend((statement, in_inner_loop) for statement in node.orelse)
+            continue
         stack.extend(
-            (child, inner) for child in ast.iter_child_nodes(node) if not isinstance(child, _SCOPES)
+            (child, in_inner_loop)
+            for child in ast.iter_child_nodes(node)
+            if not isinstance(child, _SCOPES)
         )
     return False
 

@@ -18,7 +18,8 @@ DISPLAY_MODULES = ("IPython.display.", "IPython.core.display.", "IPython.core.di
 _SCRIPT_MIME = ("application/javascript", "text/javascript", "application/x-javascript")
 # Bounded and anchored on fixed characters: linear in the text.
 _HANDLER = re.compile(r"[\s/\"'](on[a-z]{3,24})\s{0,8}=")
-_ACTIVE_TAGS = ("<script", "<iframe", "<object", "<embed", "<base", "<meta")
+_ACTIVE_TAGS = ("<iframe", "<object", "<embed", "<base", "<meta")
+_LOADING_ATTRIBUTES = ("src=", "data=", "href=", "content=", "srcdoc=")
 
 
 def display_kind(qual: str) -> str | None:
@@ -52,7 +53,7 @@ def html_findings(text: str, line: int | None) -> list[RiskFinding]:
     if handler is not None:
         return [_script(f"Displays HTML with an event handler ({handler.group(1)}=)", line)]
     for tag in _ACTIVE_TAGS:
-        if tag in lowered:
+        if tag in lowered and any(a in lowered for a in _LOADING_ATTRIBUTES):
             return [
                 finding(
                     "browser_script",

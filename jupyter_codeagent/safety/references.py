@@ -132,7 +132,10 @@ class ReferenceChecker:
                 self._reference(candidate)
         for root in self._network_roots():
             for name in self.index.names_by_id.get(root, []):
-                self._reference(self.index.outermost(name))
+                member = self.index.outermost(name)
+                last = member.attr if isinstance(member, ast.Attribute) else ""
+                if last.islower() and not last.startswith("_"):  # functions, not constants
+                    self._reference(member)
         for call in self.index.of(ast.Call):
             self._caller(call)
 
@@ -169,14 +172,15 @@ class ReferenceChecker:
             return  # a call: checked with its arguments by CallChecker
         if isinstance(parent, ast.Attribute):
             return  # part of a longer name (os.system.__name__ is judged as a whole)
-        if self._is_alias(node, parent) or self._inspected(parent):
+        if self._is_alias(node, parent) or self._inspected(parent) or self._not_a_value(node):
             return
         severity: Severity
         qual = self.names.resolve(node)
         if qual is None:
             if isinstance(node, ast.Attribute) and node.attr in catalog.SHELL_METHOD_NAMES:
-                qual = f"….{node.attr}"  # o.system where o is unknown: still a command runner
-                severity, does = "high", "runs commands"
+                # o.system where o is unknown: may be os (a warning: it may be anything)
+                qual = f"….{node.attr}"
+                severity, does = "warning", "may run commands"
             else:
                 return
         else:
@@ -207,6 +211,24 @@ class ReferenceChecker:
         if isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is node:
             return isinstance(parent.target, ast.Name)
         return False
+
+    def _not_a_value(self, node: ast.expr) -> bool:
+        """A type annotation, an exception caught, a test: the callable is not handed on."""
+        parent = self.index.parent(node)
+        if isinstance(parent, (ast.UnaryOp, ast.Compare)):
+            return True
+        if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)) and parent.test is node:
+            return True
+        child: ast.AST = node
+        while isinstance(parent, (ast.Subscript, ast.Tuple, ast.List, ast.BinOp)):
+            child, parent = parent, self.index.parent(parent)  # list[socket.socket] | None
+        if isinstance(parent, ast.arg):
+            return True  # an argument's annotation
+        if isinstance(parent, ast.ExceptHandler):
+            return child is parent.type
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return child is parent.returns
+        return isinstance(parent, ast.AnnAssign) and child is parent.annotation
 
     def _inspected(self, parent: ast.AST | None) -> bool:
         if isinstance(parent, ast.Call):

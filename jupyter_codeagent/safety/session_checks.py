@@ -253,7 +253,9 @@ class SessionChecker:
                     how = f".{node.func.attr}()"
                 node = node.func.value
             elif isinstance(node, ast.Subscript):
-                mask = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+                mask = node.slice
+                if isinstance(mask, ast.Tuple):
+                    mask = mask.elts[0] if mask.elts else mask
                 if _is_row_mask(mask):
                     how = "a filter"
                 node = node.value

@@ -42,7 +42,7 @@ class StringChecker:
                 continue
             value = constant.value
             text = value if isinstance(value, str) else value.decode("latin-1")
-            self.scan(text, constant.lineno, sql=not self._docstring(constant))
+            self.scan(text, constant.lineno, prose=self._docstring(constant))
         built: list[ast.JoinedStr | ast.BinOp | ast.Call] = [
             *self.index.of(ast.JoinedStr),
             *self.index.of(ast.BinOp),
@@ -52,7 +52,7 @@ class StringChecker:
             if self._outermost_string(node):
                 built_text = self.names.template(node)
                 if built_text is not None and built_text != UNKNOWN:
-                    self.scan(built_text, node.lineno, sql=True)
+                    self.scan(built_text, node.lineno)
             if self._outermost_path(node):
                 path = self.names.path(node)
                 if path is not None and path.text:
@@ -60,11 +60,12 @@ class StringChecker:
                     self.findings.extend(credential_findings(shown, node.lineno))
                     self.findings.extend(control_findings(shown, node.lineno))
 
-    def scan(self, text: str, line: int | None, *, sql: bool = True) -> None:
+    def scan(self, text: str, line: int | None, *, prose: bool = False) -> None:
+        """``prose``: a docstring, which is documentation, never SQL or HTML to show."""
         self.findings.extend(credential_findings(text, line))
         self.findings.extend(control_findings(text, line))
-        self.findings.extend(html_findings(text, line))
-        if sql:
+        if not prose:
+            self.findings.extend(html_findings(text, line))
             self.findings.extend(sql_findings(text, line))
         if "!!python/" in text:
             self.findings.append(
