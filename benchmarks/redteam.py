@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from redteam_corpus import MALICIOUS, ORDINARY, ROOT, Case
+from redteam_corpus import HOLDOUT, MALICIOUS, ORDINARY, ORDINARY_HOLDOUT, ROOT, Case
 
 from jupyter_codeagent.safety import MAX_SOURCE_CHARS, RiskReport, analyze_code
 from jupyter_codeagent.safety.notebook import split_cell
@@ -112,7 +112,7 @@ def share(outcomes: Sequence[Outcome], test: Callable[[Outcome], bool]) -> str:
 
 def ordinary_cell(size: int) -> str:
     """Ordinary data-science code (the corpus's magic-free cells) repeated to ``size``."""
-    parts = [c.code for c in ORDINARY if not split_cell(c.code).escapes]
+    parts = [c.code for c in ORDINARY + ORDINARY_HOLDOUT if not split_cell(c.code).escapes]
     text, index = "", 0
     while len(text) < size:
         text += parts[index % len(parts)] + "\n"
@@ -139,11 +139,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    bad, good = ours(MALICIOUS), ours(ORDINARY)
-    bad_b, skipped_bad = bandit(MALICIOUS)
-    good_b, skipped_good = bandit(ORDINARY)
+    malicious, ordinary = MALICIOUS + HOLDOUT, ORDINARY + ORDINARY_HOLDOUT
+    bad, good = ours(malicious), ours(ordinary)
+    bad_b, skipped_bad = bandit(malicious)
+    good_b, skipped_good = bandit(ordinary)
 
-    print(f"corpus: {len(MALICIOUS)} malicious cells, {len(ORDINARY)} ordinary cells\n")
+    print(
+        f"corpus: {len(malicious)} malicious cells ({len(HOLDOUT)} of them written after the "
+        f"checks), {len(ordinary)} ordinary cells ({len(ORDINARY_HOLDOUT)} likewise)\n"
+    )
     print(f"{'measure':<44} {'analyzer':>18} {'Bandit':>18}")
     rows = [
         (
@@ -173,7 +177,7 @@ def main() -> None:
     print(f"(Bandit could not parse {skipped_bad + skipped_good} cells even without magics)")
 
     print(f"\n{'class':<18} {'cells':>5} {'held':>6} {'Bandit':>7}   misses")
-    kinds = Counter(c.kind for c in MALICIOUS)
+    kinds = Counter(c.kind for c in malicious)
     for kind in kinds:
         mine = [o for o in bad if o.case.kind == kind]
         theirs = [o for o in bad_b if o.case.kind == kind]

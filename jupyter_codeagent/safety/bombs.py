@@ -53,6 +53,10 @@ class ResourceChecker:
             self._call(call)
         for binop in self.index.of(ast.BinOp):
             self._binop(binop)
+        for comprehension in self.index.of(ast.ListComp):
+            size = self._elements(comprehension)
+            if size is not None and size >= _BIG_ALLOCATION:
+                self._too_big(comprehension, "a list comprehension", size)
 
     # --- loops ---------------------------------------------------------------------------
 
@@ -63,7 +67,10 @@ class ResourceChecker:
         else:
             endless = self._endless_iterator(node.iter)
             what = "A loop over an endless iterator"
-        if not endless or _exits(node.body):
+        if not endless:
+            self._doubling(node)
+            return
+        if _exits(node.body):
             return
         body = [n for statement in node.body for n in _walk_same_scope(statement)]
         if any(self._starts_process(n) for n in body):
@@ -94,6 +101,49 @@ class ResourceChecker:
                     node.lineno,
                 )
             )
+
+    def _doubling(self, node: ast.While | ast.For | ast.AsyncFor) -> None:
+        """``for _ in range(40): s += s``: a value doubling each round outgrows memory."""
+        rounds = self._range_length(node.iter) if isinstance(node, ast.For) else None
+        if rounds is not None and rounds < 30:
+            return
+        body = [n for statement in node.body for n in _walk_same_scope(statement)]
+        if any(_doubles(n) for n in body):
+            self.findings.append(
+                finding(
+                    "memory_bomb",
+                    "high",
+                    "A loop doubles a value every round; after a few dozen rounds it no "
+                    "longer fits in memory",
+                    node.lineno,
+                )
+            )
+
+    def _elements(self, node: ast.expr, depth: int = 0) -> int | None:
+        """How many elements a comprehension (and the lists it holds) builds, if literal."""
+        if depth > 5:
+            return None
+        if isinstance(node, ast.ListComp):
+            total = 1
+            for generator in node.generators:
+                rounds = self._range_length(generator.iter)
+                if rounds is None:
+                    return None
+                total = min(total * rounds, _HUGE)
+            inner = self._elements(node.elt, depth + 1)
+            return min(total * (inner or 1), _HUGE)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            for sequence, count in ((node.left, node.right), (node.right, node.left)):
+                length = _sequence_length(sequence, self.names)
+                times = int_value(count, self.names)
+                if length is not None and times is not None:
+                    return min(length * times, _HUGE)
+        return None
+
+    def _range_length(self, node: ast.expr) -> int | None:
+        if isinstance(node, ast.Call) and self.names.resolve(node.func) == "range" and node.args:
+            return int_value(node.args[1] if len(node.args) > 1 else node.args[0], self.names)
+        return None
 
     def _endless_iterator(self, node: ast.expr) -> bool:
         if not isinstance(node, ast.Call):
@@ -296,6 +346,29 @@ def _grows(node: ast.AST) -> bool:
         targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
         used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
         return bool(targets & used) and isinstance(node.value.op, (ast.Add, ast.Mult))
+    return False
+
+
+def _doubles(node: ast.AST) -> bool:
+    """``s += s`` or ``s = s + s``: the value doubles (``*=`` is left out: numbers
+    are multiplied in loops every day)."""
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+        value = node.value
+        return (
+            isinstance(node.op, ast.Add)
+            and isinstance(value, ast.Name)
+            and value.id == node.target.id
+        )
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp):
+        targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        value = node.value
+        sides = [v.id for v in (value.left, value.right) if isinstance(v, ast.Name)]
+        return (
+            isinstance(value.op, ast.Add)
+            and len(sides) == 2
+            and sides[0] == sides[1]
+            and sides[0] in targets
+        )
     return False
 
 

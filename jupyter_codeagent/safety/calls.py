@@ -143,6 +143,9 @@ class CallChecker(AccessChecks):
         elif qual in catalog.DELETE_CALLS:
             self.add("file_delete", "high", f"Deletes a file or folder ({qual})", line)
             target = argument(node, 0, "path")
+        elif qual == "os.truncate":
+            self.add("file_delete", "high", "Empties a file (os.truncate)", line)
+            target = argument(node, 0, "path")
         elif method in catalog.DELETE_METHOD_NAMES and not qual.startswith("os."):
             self.add("file_delete", "high", f"Deletes a file or folder (.{method}())", line)
             assert isinstance(node.func, ast.Attribute)

@@ -18,6 +18,7 @@ from .context import MAX_DEPTH, AnalysisContext
 from .controlplane import control_module
 from .findings import RiskFinding, Severity, finding
 from .interest import call_matters
+from .kernel_state import KernelStateChecker
 from .names import NameTable, literal_string
 from .paths import is_secret_name
 from .payloads import payload_findings
@@ -65,6 +66,7 @@ class PythonChecker:
         for raised in self.index.of(ast.Raise):
             self._raise(raised)
         ResourceChecker(self.index, self.names, self.findings).run()
+        KernelStateChecker(self.index, self.names, self.ctx.scope, self.findings).run()
         StringChecker(self.index, self.names, self.findings, quiet).run()
         ReferenceChecker(self.index, self.names, self.findings).run()
         SessionChecker(self.index, self.names, self.ctx, self.findings, self.calls.writes).run()
