@@ -8,7 +8,7 @@ lines); the helper modules hand such strings back to the analyzer through
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from .facts import SessionFacts
@@ -38,6 +38,11 @@ class AnalysisContext:
     nested_python: NestedPython
     depth: int = 0
     session: SessionFacts | None = None
+    # Findings of shell lines already read in this cell, by (command, how it runs): a
+    # cell repeating a command pays for it once. Lines are set by the caller.
+    shell_memo: dict[tuple[str, str], list[RiskFinding]] = field(
+        default_factory=dict, compare=False
+    )
 
     def python_hook(self, line: int | None) -> Callable[[str], list[RiskFinding]]:
         """A one-argument callable for shell.analyze_shell's ``python`` parameter."""

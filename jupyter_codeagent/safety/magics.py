@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .browser import html_findings
 from .catalog import AUTORUN_FILE_NAMES, AUTORUN_SUFFIXES, words
@@ -65,15 +66,18 @@ def analyze_escape(escape: Escape, ctx: AnalysisContext) -> list[RiskFinding]:
 def _shell(command: str, line: int, via: str, ctx: AnalysisContext) -> list[RiskFinding]:
     if not command.strip():
         return []
-    return analyze_shell(
-        command,
-        scope=ctx.scope,
-        line=line,
-        via=via,
-        python=ctx.python_hook(line),
-        expand_python=True,
-        depth=ctx.depth,
-    )
+    key = (command, via)
+    if key not in ctx.shell_memo:
+        ctx.shell_memo[key] = analyze_shell(
+            command,
+            scope=ctx.scope,
+            line=None,
+            via=via,
+            python=ctx.python_hook(None),
+            expand_python=True,
+            depth=ctx.depth,
+        )
+    return [replace(f, line=line) for f in ctx.shell_memo[key]]
 
 
 def _expansions(args: str, line: int, ctx: AnalysisContext) -> list[RiskFinding]:
