@@ -241,3 +241,49 @@ def test_magic_python(name: str, args: str, pieces: tuple[str, ...], readable: b
 
 def test_unreadable_timeit_arguments_are_a_warning() -> None:
     assert "unanalysed_magic" in codes("%timeit -z os.system('x')")
+
+
+def test_control_plane_markers_all_pass_the_quick_filter() -> None:
+    from jupyter_codeagent.safety import controlplane
+
+    samples = [m for m, _ in controlplane._MARKERS] + [
+        "~/.jupyter",
+        "kernel-1.json",
+        "http://x/",
+        "localhost:1",
+        "127.0.0.1",
+        "[::1]",
+        "0.0.0.0",
+        "ip6-localhost",
+    ]
+    for sample in samples:
+        assert controlplane._ANCHORS.search(sample.lower()), sample
+
+
+def test_every_catalogued_call_passes_the_call_filter() -> None:
+    from jupyter_codeagent.safety import catalog
+    from jupyter_codeagent.safety.interest import call_matters
+
+    tables = [
+        catalog.SHELL_STRING_CALLS,
+        catalog.DELETE_CALLS,
+        catalog.TREE_DELETE_CALLS,
+        set(catalog.OPEN_CALLS),
+        set(catalog.WRITE_CALLS),
+        catalog.NETWORK_CALLS,
+        catalog.GETENV_CALLS,
+        catalog.EXEC_CALLS,
+        catalog.PICKLE_LOADERS,
+        catalog.RUN_FILE_CALLS,
+        catalog.KERNEL_KILL_CALLS,
+        catalog.PROCESS_KILL_CALLS,
+        catalog.CHDIR_CALLS,
+        catalog.PACKAGE_CALLS,
+    ]
+    for table in tables:
+        for name in table:
+            assert call_matters(name, None), name
+    for method in catalog.WRITE_METHOD_NAMES | catalog.DELETE_METHOD_NAMES:
+        assert call_matters("", method), method
+    assert call_matters("requests.Session().get", "get")
+    assert not call_matters("pandas.DataFrame.groupby", "groupby")

@@ -81,6 +81,12 @@ _MARKERS: tuple[tuple[str, str], ...] = (
     ("/api/me", "the Jupyter server's API"),
     ("/api/collaboration", "the Jupyter server's API"),
 )
+# Every marker, pattern and host below contains one of these: a single search rules a
+# string out before the closer look (literal alternatives: linear in the text).
+_ANCHORS = re.compile(
+    r"jupyter|server-|codeagent|ipython|connection_file|ipc://|/api/|/hub/|kernel-|://"
+    r"|localhost|127\.|0\.0\.0\.0|::|ip6-"
+)
 _CONFIG_DIR = re.compile(r"(^|[/\\~])\.jupyter([/\\]|$)")
 _KERNEL_FILE = re.compile(r"kernel-[\w*.-]{0,80}\.json")
 _LOCAL_PORT = re.compile(r"localhost:\d")
@@ -116,6 +122,10 @@ def control_text(text: str) -> list[tuple[Severity, str]]:
         text = text[:4096]
     lowered = text.lower().replace("\\", "/")
     found: list[tuple[Severity, str]] = []
+    if not _ANCHORS.search(lowered):  # nearly every string: nothing to look at closely
+        if text.isidentifier() and is_control_env(text):
+            found.append(("high", f"the Jupyter/extension environment variable {text}"))
+        return found
     for marker, description in _MARKERS:
         if marker in lowered:
             found.append(("high", description))

@@ -41,8 +41,14 @@ _QUALIFIED: frozenset[str] = frozenset().union(
     catalog.PICKLE_LOADERS,
     catalog.YAML_UNSAFE_CALLS,
     catalog.FORK_CALLS,
-    catalog.DOWNLOAD_PREFIXES,
-    {"os.open", "yaml.load", "getattr", "object.__getattribute__", "vars"},
+    catalog.LINK_CALLS,
+    {"os.open", "os.truncate", "yaml.load", "getattr", "object.__getattribute__", "vars"},
+)
+_QUALIFIED_PREFIXES = (
+    *catalog.SHELL_ARGV_PREFIXES,
+    *catalog.DOWNLOAD_PREFIXES,
+    "sh.",
+    "psutil.",
 )
 _METHODS: frozenset[str] = frozenset().union(
     catalog.SHELL_METHOD_NAMES,
@@ -57,23 +63,24 @@ _METHODS: frozenset[str] = frozenset().union(
     SCRIPT_DISPLAYS,
     HTML_DISPLAYS,
     {"open", "save", "to_sql", "drop_all", "get", "__getattribute__", "kill", "terminate"},
-    {"send_signal"},
+    {"send_signal", "system", "popen"},
 )
-CALL_ROOTS: frozenset[str] = frozenset(
-    {q.split(".", 1)[0] for q in _QUALIFIED}
-    | {m.split(".", 1)[0] for m in catalog.NETWORK_MODULES}
-    | {m.split(".", 1)[0] for m in CONTROL_MODULES}
-    | set(catalog.NATIVE_MODULES)
+# Modules any of whose functions a check cares about.
+_FAMILIES: frozenset[str] = frozenset(
+    {*catalog.NETWORK_MODULES, *CONTROL_MODULES, *catalog.NATIVE_MODULES}
     | set(catalog.CREDENTIAL_STORE_MODULES)
-    | {"sh", "psutil"}
 )
-CALL_LAST_NAMES: frozenset[str] = frozenset({q.rsplit(".", 1)[-1] for q in _QUALIFIED} | _METHODS)
 _PREFIXES = (*catalog.READER_PREFIXES, "fetch_")
 
 
 def call_matters(qual: str, method: str | None) -> bool:
     """Could any call check find something in a call to ``qual`` (or ``.method``)?"""
-    if "get_ipython()" in qual or qual.split(".", 1)[0] in CALL_ROOTS:
+    if qual and (
+        qual in _QUALIFIED
+        or qual.startswith(_QUALIFIED_PREFIXES)
+        or "get_ipython()" in qual
+        or catalog.dotted_prefix(qual, _FAMILIES, exact=True)
+    ):
         return True
     last = method if method is not None else qual.rsplit(".", 1)[-1]
-    return last in CALL_LAST_NAMES or last.startswith(_PREFIXES)
+    return last in _METHODS or last.startswith(_PREFIXES)

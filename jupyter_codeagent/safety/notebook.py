@@ -34,6 +34,10 @@ _ASSIGN_TARGET = frozenset(
 _OUTSIDE_STRING = re.compile(r"[#()\[\]{}'\"]")
 # Inside a string: an escaped character (skipped) or the closing quote.
 _STRING_END = {q: re.compile(r"\\.|" + q) for q in ("'", '"', "'''", '"""')}
+# Where notebook syntax can be at all: "!" or "%" starting a line or after "=", "?" at
+# either end of a line. Each alternative scans forward from a fixed character, so the
+# search is linear; a false match only means the slower line-by-line pass runs.
+_MAYBE_ESCAPE = re.compile(r"^[ \t]*[!%?]|\?[ \t]*$|=[ \t]*[!%]", re.MULTILINE)
 _HELP = re.compile(r"^(\?{1,2}[\w.\[\]()'\"]+|[\w.\[\]()'\"]+\?{1,2}|\?{1,2})$")
 _MAGIC = re.compile(r"^%(?P<name>!|[\w.-]*)\s*(?P<args>.*)$", re.DOTALL)  # "%%!" is a magic
 
@@ -185,6 +189,8 @@ def split_cell(code: str) -> SplitCell:
     automagic = _automagic(code)
     if automagic is not None:
         return SplitCell(python="", escapes=(automagic,))
+    if not _MAYBE_ESCAPE.search(code):  # most cells: no line can be notebook syntax
+        return SplitCell(python="\n".join(lines), escapes=tuple(escapes))
     state = _LineState()
     index = 0
     while index < len(lines):
