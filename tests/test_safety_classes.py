@@ -201,6 +201,27 @@ def test_ordinary_look_alike_is_not_high(code: str) -> None:
     assert not [f for f in result.findings if f.severity in ("high", "block")], result.findings
 
 
+@pytest.mark.parametrize(
+    ("url", "severity"),
+    [
+        ("http://localhost:8888/lab", "high"),
+        ("http://127.0.0.1:8890/", "high"),
+        ("ws://[::1]:8888/api/kernels/k/channels", "high"),
+        ("http://localhost/", "high"),
+        ("http://localhost:{port}/", "high"),
+        ("http://127.0.0.1:8081/hub/api/users", "high"),
+        ("http://localhost:5000", "warning"),  # MLflow's tracking server
+        ("http://127.0.0.1:8050/", "warning"),  # a Dash app
+        ("http://localhost:5000/codeagent/settings", "high"),  # this extension's routes
+    ],
+)
+def test_local_servers(url: str, severity: str) -> None:
+    code = f"url = f{url!r}" if "{" in url else f"url = {url!r}"
+    found = codes(code)
+    assert set(found) == {"jupyter_control"}
+    assert ("high" if "high" in found["jupyter_control"] else "warning") == severity
+
+
 def test_local_database_host_is_only_a_warning() -> None:
     assert codes("psycopg2.connect(host='localhost', dbname='sales')") == {
         "jupyter_control": {"warning"}

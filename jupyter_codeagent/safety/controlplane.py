@@ -49,6 +49,8 @@ _LOCAL_HOSTS = frozenset(
     {"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1", "[::]", "ip6-localhost"}
 )
 _SCHEMES = ("http://", "https://", "ws://", "wss://", "tcp://")
+# Jupyter Server and Notebook (8888 and the next free ones), JupyterHub's proxy and API.
+_JUPYTER_PORTS = frozenset({*range(8888, 8900), 8000, 8001, 8081})
 _MARKERS: tuple[tuple[str, str], ...] = (
     ("jpserver-", "the Jupyter server's runtime file, which holds its token"),
     ("nbserver-", "the Jupyter server's runtime file, which holds its token"),
@@ -134,9 +136,16 @@ def control_text(text: str) -> list[tuple[Severity, str]]:
         found.append(("high", "Jupyter's configuration folder (~/.jupyter)"))
     if "json" in lowered and _KERNEL_FILE.search(lowered):
         found.append(("high", "a kernel connection file (the kernel's sockets and signing key)"))
-    host = _url_host(lowered)
+    host, port = _url_authority(lowered)
     if host is not None and (host in _LOCAL_HOSTS or host.startswith("127.")):
-        found.append(("high", f"a server on this machine ({host}), such as Jupyter's"))
+        # A port known not to be Jupyter's (MLflow's 5000, Dash's 8050) is a warning;
+        # Jupyter's usual ports, or a port computed at run time, are high.
+        jupyter = port is None or not port.isdigit() or int(port) in _JUPYTER_PORTS
+        where = f"{host}:{port}" if port else host
+        if jupyter:
+            found.append(("high", f"a server on this machine ({where}), such as Jupyter's"))
+        else:
+            found.append(("warning", f"a server on this machine ({where})"))
     elif _LOCAL_PORT.search(lowered):
         found.append(("high", "a server on this machine (localhost), such as Jupyter's"))
     stripped = lowered.strip()
@@ -154,7 +163,8 @@ def control_findings(text: str, line: int | None) -> list[RiskFinding]:
     ]
 
 
-def _url_host(lowered: str) -> str | None:
+def _url_authority(lowered: str) -> tuple[str | None, str | None]:
+    """The host and port of the first URL in the text (port None when not given)."""
     start = -1
     for scheme in _SCHEMES:
         start = lowered.find(scheme)
@@ -162,7 +172,7 @@ def _url_host(lowered: str) -> str | None:
             start += len(scheme)
             break
     if start < 0:
-        return None
+        return None, None
     rest = lowered[start : start + 300]
     end = len(rest)
     for stop in "/?#":
@@ -171,5 +181,10 @@ def _url_host(lowered: str) -> str | None:
             end = min(end, index)
     authority = rest[:end].rsplit("@", 1)[-1]
     if authority.startswith("["):
-        return authority[: authority.find("]") + 1] if "]" in authority else authority
-    return authority.split(":", 1)[0]
+        close = authority.find("]")
+        if close < 0:
+            return authority, None
+        port = authority[close + 2 :] if authority[close + 1 : close + 2] == ":" else ""
+        return authority[: close + 1], port or None
+    host, _, port = authority.partition(":")
+    return host, port or None
