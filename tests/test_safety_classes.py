@@ -308,3 +308,25 @@ def test_every_catalogued_call_passes_the_call_filter() -> None:
         assert call_matters("", method), method
     assert call_matters("requests.Session().get", "get")
     assert not call_matters("pandas.DataFrame.groupby", "groupby")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("files = !ls", ("files", "!ls")),
+        ("x, y = %time f()", ("x, y", "%time f()")),
+        ("d[i + 1] = !ls", ("d[i + 1]", "!ls")),
+        ('plt.text(x, y, "a = %0.2f" % v)', None),  # an "=" inside brackets and a string
+        ("x = %0.2f", None),  # "%" not followed by a magic's name
+        ("a == !b", None),
+        ("a + b = !ls", None),
+    ],
+)
+def test_assignment_from_an_escape(line: str, expected: tuple[str, str] | None) -> None:
+    from jupyter_codeagent.safety.notebook import _assigned_escape
+
+    assert _assigned_escape(line) == expected
+
+
+def test_format_string_after_equals_is_python() -> None:
+    assert "syntax_error" not in codes("plt.text(px, py, 'x = %0.2f\\ny' % (px,), rotation=50)")

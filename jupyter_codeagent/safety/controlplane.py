@@ -91,7 +91,7 @@ _ANCHORS = re.compile(
 )
 _CONFIG_DIR = re.compile(r"(^|[/\\~])\.jupyter([/\\]|$)")
 _KERNEL_FILE = re.compile(r"kernel-[\w*.-]{0,80}\.json")
-_LOCAL_PORT = re.compile(r"localhost:\d")
+_LOCAL_PORT = re.compile(r"localhost:(\d{1,5})")
 
 
 _CONTROL_MODULE_SET = frozenset(CONTROL_MODULES)
@@ -146,8 +146,12 @@ def control_text(text: str) -> list[tuple[Severity, str]]:
             found.append(("high", f"a server on this machine ({where}), such as Jupyter's"))
         else:
             found.append(("warning", f"a server on this machine ({where})"))
-    elif _LOCAL_PORT.search(lowered):
-        found.append(("high", "a server on this machine (localhost), such as Jupyter's"))
+    else:
+        local = _LOCAL_PORT.search(lowered)  # "localhost:8500" without a scheme (gRPC)
+        if local is not None:
+            port = int(local.group(1))
+            severity: Severity = "high" if port in _JUPYTER_PORTS else "warning"
+            found.append((severity, f"a server on this machine (localhost:{port})"))
     stripped = lowered.strip()
     if not found and (stripped in _LOCAL_HOSTS or stripped.startswith("127.0.0.")):
         found.append(("warning", f"a server on this machine ({stripped})"))

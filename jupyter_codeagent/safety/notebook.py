@@ -243,17 +243,32 @@ def _neutralise(
 def _assigned_escape(line: str) -> tuple[str, str] | None:
     """``files = !ls`` → ("files", "!ls"); None if the line is not such an assignment.
 
-    A scan for the first "=" instead of a regular expression: the pattern this replaces
-    backtracked quadratically on long runs of spaces (150 kB of them froze the server
-    31.8 s, issue 11). The target may not contain "=", so the first one is the split.
+    A scan instead of a regular expression: the pattern this replaces backtracked
+    quadratically on long runs of spaces (150 kB of them froze the server 31.8 s,
+    issue 11). As in IPython, the "=" must be outside brackets and strings
+    (``plt.text(x, y, "a = %.2f" % v)`` is Python), and "%" must start a magic's name.
     """
-    equals = line.find("=")
-    if equals <= 0:
+    depth, quote, equals = 0, "", -1
+    for position, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "=" and depth == 0:
+            equals = position
+            break
+        elif depth == 0 and char not in _ASSIGN_TARGET and not char.isalnum():
+            return None  # "a + b = ..." is no assignment target
+    if equals < 0:
         return None
     target = line[:equals].rstrip()
     escape = line[equals + 1 :].lstrip()
-    if not target or not escape or escape[0] not in "!%":
+    if not target or target[0].isdigit() or not escape or escape[0] not in "!%":
         return None
-    if target[0].isdigit() or not all(c in _ASSIGN_TARGET or c.isalnum() for c in target):
-        return None
+    if escape[0] == "%" and not (escape[1:2].isalpha() or escape[1:2] == "_"):
+        return None  # "%0.2f", "%%": not a line magic
     return target, escape
