@@ -149,9 +149,9 @@ def control_text(text: str) -> list[tuple[Severity, str]]:
     else:
         local = _LOCAL_PORT.search(lowered)  # "localhost:8500" without a scheme (gRPC)
         if local is not None:
-            port = int(local.group(1))
-            severity: Severity = "high" if port in _JUPYTER_PORTS else "warning"
-            found.append((severity, f"a server on this machine (localhost:{port})"))
+            number = int(local.group(1))
+            severity: Severity = "high" if number in _JUPYTER_PORTS else "warning"
+            found.append((severity, f"a server on this machine (localhost:{number})"))
     stripped = lowered.strip()
     if not found and (stripped in _LOCAL_HOSTS or stripped.startswith("127.0.0.")):
         found.append(("warning", f"a server on this machine ({stripped})"))
