@@ -12,6 +12,7 @@ import math
 
 from . import catalog
 from .findings import RiskFinding, finding
+from .loops import SCOPES, doubles, exits, grows, walk_same_scope
 from .names import NameTable
 from .tree import TreeIndex
 
@@ -21,7 +22,6 @@ _BIG_DIGITS = 10**7  # a number with this many digits takes seconds and megabyte
 _ARRAY_MODULES = ("numpy.", "np.", "torch.", "cupy.", "jax.numpy.", "jnp.", "tf.")
 _ARRAY_ALLOCATORS = frozenset({"zeros", "ones", "empty", "full", "rand", "randn", "random"})
 _MATERIALISERS = frozenset({"list", "tuple", "set", "sorted", "bytes", "bytearray"})
-_GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "appendleft"})
 _LOOP_TYPES = (
     ast.For,
     ast.AsyncFor,
@@ -31,7 +31,6 @@ _LOOP_TYPES = (
     ast.GeneratorExp,
     ast.DictComp,
 )
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _ENDLESS_ITERATORS = frozenset({"itertools.count", "itertools.cycle", "itertools.repeat"})
 
 
@@ -70,9 +69,9 @@ class ResourceChecker:
         if not endless:
             self._doubling(node)
             return
-        if _exits(node.body):
+        if exits(node.body):
             return
-        body = [n for statement in node.body for n in _walk_same_scope(statement)]
+        body = [n for statement in node.body for n in walk_same_scope(statement)]
         if any(self._starts_process(n) for n in body):
             self.findings.append(
                 finding(
@@ -83,7 +82,7 @@ class ResourceChecker:
                     node.lineno,
                 )
             )
-        elif any(_grows(n) for n in body):
+        elif any(grows(n) for n in body):
             self.findings.append(
                 finding(
                     "memory_bomb",
@@ -107,8 +106,8 @@ class ResourceChecker:
         rounds = self._range_length(node.iter) if isinstance(node, ast.For) else None
         if rounds is not None and rounds < 30:
             return
-        body = [n for statement in node.body for n in _walk_same_scope(statement)]
-        if any(_doubles(n) for n in body):
+        body = [n for statement in node.body for n in walk_same_scope(statement)]
+        if any(doubles(n) for n in body):
             self.findings.append(
                 finding(
                     "memory_bomb",
@@ -264,7 +263,7 @@ class ResourceChecker:
 
     def _inside_loop(self, node: ast.AST) -> bool:
         current = self.index.parent(node)
-        while current is not None and not isinstance(current, _SCOPES):
+        while current is not None and not isinstance(current, SCOPES):
             if isinstance(current, _LOOP_TYPES):
                 return True
             current = self.index.parent(current)
@@ -334,75 +333,3 @@ def _product(values: list[int | None]) -> int | None:
     for value in values:
         total = min(total * (value or 0), _HUGE)
     return total
-
-
-def _grows(node: ast.AST) -> bool:
-    """A statement that makes some value bigger each time it runs."""
-    if isinstance(node, ast.AugAssign):
-        return isinstance(node.op, (ast.Add, ast.Mult, ast.LShift))
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return node.func.attr in _GROWING_METHODS
-    if isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp):
-        targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
-        used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
-        return bool(targets & used) and isinstance(node.value.op, (ast.Add, ast.Mult))
-    return False
-
-
-def _doubles(node: ast.AST) -> bool:
-    """``s += s`` or ``s = s + s``: the value doubles (``*=`` is left out: numbers
-    are multiplied in loops every day)."""
-    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-        value = node.value
-        return (
-            isinstance(node.op, ast.Add)
-            and isinstance(value, ast.Name)
-            and value.id == node.target.id
-        )
-    if isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp):
-        targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
-        value = node.value
-        sides = [v.id for v in (value.left, value.right) if isinstance(v, ast.Name)]
-        return (
-            isinstance(value.op, ast.Add)
-            and len(sides) == 2
-            and sides[0] == sides[1]
-            and sides[0] in targets
-        )
-    return False
-
-
-def _exits(body: list[ast.stmt]) -> bool:
-    """Does this loop body contain a way out (return, raise, a break of this loop)?
-
-    A break inside a nested loop's body ends that loop; one in its ``else`` clause
-    ends ours.
-    """
-    stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in body]
-    while stack:
-        node, in_inner_loop = stack.pop()
-        if isinstance(node, (ast.Return, ast.Raise)):
-            return True
-        if isinstance(node, ast.Break) and not in_inner_loop:
-            return True
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            stack.extend((statement, True) for statement in node.body)
-            stack.extend((statement, in_inner_loop) for statement in node.orelse)
-            continue
-        stack.extend(
-            (child, in_inner_loop)
-            for child in ast.iter_child_nodes(node)
-            if not isinstance(child, _SCOPES)
-        )
-    return False
-
-
-def _walk_same_scope(node: ast.AST) -> list[ast.AST]:
-    """Nodes under ``node`` without descending into nested functions or classes."""
-    found: list[ast.AST] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _SCOPES))
-    return found
