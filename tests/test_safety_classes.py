@@ -330,3 +330,17 @@ def test_assignment_from_an_escape(line: str, expected: tuple[str, str] | None) 
 
 def test_format_string_after_equals_is_python() -> None:
     assert "syntax_error" not in codes("plt.text(px, py, 'x = %0.2f\\ny' % (px,), rotation=50)")
+
+
+def test_alias_chains_are_followed_or_reported() -> None:
+    def chain(length: int) -> str:
+        links = "\n".join(f"a{i} = a{i - 1}" for i in range(1, length))
+        return f"import os\na0 = os.system\n{links}\na{length - 1}('id')"
+
+    assert "shell_command" in codes(chain(90))
+    assert codes(chain(3000)) == {"unanalysable": {"high"}}  # too deep: never silently low
+
+
+def test_a_long_pipeline_of_distinct_names_is_ordinary() -> None:
+    steps = "\n".join(f"s{i} = s{i - 1}.dropna().fillna(0)" for i in range(1, 95))
+    assert report(f"s0 = pd.read_csv('a.csv')\n{steps}\nprint(len(s94))").risk == "low"

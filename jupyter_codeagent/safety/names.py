@@ -22,7 +22,10 @@ from .tree import TreeIndex
 __all__ = ["NameTable", "literal_string", "normalise"]
 
 _MAX_DEPTH = 20  # attribute chains and nested calls followed at most this deep
-_MAX_CHAIN = 50  # aliases of aliases followed at most this deep
+# Names defined through other names (run = a; a = b; b = os.system) are followed this
+# deep; real cells stay far below it. Deeper chains are reported (``too_deep``), since
+# an alias the analyzer gives up on would otherwise read as harmless.
+MAX_CHAIN = 100
 _NAMESPACE_GETTERS = frozenset({"__getattribute__", "__getattr__", "get", "__getitem__"})
 # Calls that can return a module member named by a string.
 _LOOKUP_CALLS = _NAMESPACE_GETTERS | {"getattr", "__import__", "import_module", "vars"}
@@ -72,6 +75,7 @@ class NameTable(LiteralReader):
         self._resolved: dict[str, str | None] = {}
         self._by_node: dict[ast.AST, str | None] = {}
         self._resolving: set[str] = set()
+        self.too_deep = False  # a chain of names longer than MAX_CHAIN was met
         self._collect(index)
 
     # --- collection ----------------------------------------------------------------
@@ -218,8 +222,11 @@ class NameTable(LiteralReader):
     def _resolve_name(self, ident: str) -> str | None:
         if ident in self._resolved:
             return self._resolved[ident]
-        if ident in self._resolving or len(self._resolving) >= _MAX_CHAIN:
-            return None  # a = b; b = a — or an absurdly long chain of aliases
+        if ident in self._resolving:
+            return None  # a = b; b = a
+        if len(self._resolving) >= MAX_CHAIN:
+            self.too_deep = True
+            return None
         self._resolving.add(ident)
         try:
             result = self._compute_name(ident)

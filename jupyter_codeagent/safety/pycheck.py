@@ -19,7 +19,7 @@ from .controlplane import control_module
 from .findings import RiskFinding, Severity, finding
 from .interest import call_matters
 from .kernel_state import KernelStateChecker
-from .names import NameTable, literal_string
+from .names import MAX_CHAIN, NameTable, literal_string
 from .paths import is_secret_name
 from .payloads import payload_findings
 from .references import ReferenceChecker
@@ -70,6 +70,14 @@ class PythonChecker:
         StringChecker(self.index, self.names, self.findings, quiet).run()
         ReferenceChecker(self.index, self.names, self.findings).run()
         SessionChecker(self.index, self.names, self.ctx, self.findings, self.calls.writes).run()
+        if self.names.too_deep:
+            self.add(
+                "unanalysable",
+                "high",
+                f"Names are defined through more than {MAX_CHAIN} other names; the safety "
+                "check cannot follow what they refer to",
+                None,
+            )
         return self.findings
 
     # --- imports ------------------------------------------------------------------------
