@@ -344,3 +344,9 @@ def test_alias_chains_are_followed_or_reported() -> None:
 def test_a_long_pipeline_of_distinct_names_is_ordinary() -> None:
     steps = "\n".join(f"s{i} = s{i - 1}.dropna().fillna(0)" for i in range(1, 95))
     assert report(f"s0 = pd.read_csv('a.csv')\n{steps}\nprint(len(s94))").risk == "low"
+
+
+def test_long_attribute_chains() -> None:
+    assert "shell_command" in codes("import os\nos" + ".path.os" * 30 + ".system('id')")
+    assert "unanalysable" in codes("import os\nos" + ".path.os" * 60 + ".system('id')")
+    assert report("df" + "".join(f".step{i}()" for i in range(30))).risk == "low"

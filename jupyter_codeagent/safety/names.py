@@ -21,7 +21,9 @@ from .tree import TreeIndex
 
 __all__ = ["NameTable", "literal_string", "normalise"]
 
-_MAX_DEPTH = 20  # attribute chains and nested calls followed at most this deep
+# Attribute chains and nested calls are followed this deep (a long pandas method chain
+# is about 20); deeper ones (os.path.os.path....os.system) are reported via too_deep.
+_MAX_DEPTH = 80
 # Names defined through other names (run = a; a = b; b = os.system) are followed this
 # deep; real cells stay far below it. Deeper chains are reported (``too_deep``), since
 # an alias the analyzer gives up on would otherwise read as harmless.
@@ -47,7 +49,7 @@ def normalise(name: str) -> str:
     for index in range(len(parts) - 2, 0, -1):
         # A module reached through another one, followed by a member of it; not a class
         # named like its module (socket.socket, socket.socket.connect).
-        if parts[index] in catalog.REEXPORTED_MODULES and parts[index] != parts[0]:
+        if parts[index] in catalog.REEXPORTED_MODULES and not (index == 1 and parts[0] == parts[1]):
             parts = parts[index:]
             break
     while len(parts) > 1 and parts[-1] == "__call__":
@@ -207,6 +209,7 @@ class NameTable(LiteralReader):
     def _resolve(self, node: ast.AST, depth: int) -> str | None:
         # Unnormalised, so that "__builtins__.__dict__" keeps its shape while resolving.
         if depth > _MAX_DEPTH:
+            self.too_deep = True
             return None
         if isinstance(node, ast.Name):
             return self._resolve_name(node.id)

@@ -74,8 +74,8 @@ class PythonChecker:
             self.add(
                 "unanalysable",
                 "high",
-                f"Names are defined through more than {MAX_CHAIN} other names; the safety "
-                "check cannot follow what they refer to",
+                f"Names are defined through more than {MAX_CHAIN} other names, or attribute "
+                "chains are too long; the safety check cannot follow what they refer to",
                 None,
             )
         return self.findings
