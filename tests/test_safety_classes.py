@@ -350,3 +350,16 @@ def test_long_attribute_chains() -> None:
     assert "shell_command" in codes("import os\nos" + ".path.os" * 30 + ".system('id')")
     assert "unanalysable" in codes("import os\nos" + ".path.os" * 60 + ".system('id')")
     assert report("df" + "".join(f".step{i}()" for i in range(30))).risk == "low"
+
+
+@pytest.mark.parametrize(
+    ("code", "payload"),
+    [
+        ("open('m.pkl', 'wb').write(b\"cos\\nsystem\\n(S'id'\\ntR.\")", True),
+        ("p = b'\\x80\\x04\\x95\\x14\\x00\\x8c\\x05posix\\x94\\x8c\\x06system\\x94\\x93.'", True),
+        ("funcs = 'sin\\ncos\\ntan'", False),
+        ("s = 'cos\\nsystematic'", False),
+    ],
+)
+def test_pickle_data_written_into_the_cell(code: str, payload: bool) -> None:
+    assert ("hidden_payload" in codes(code)) is payload

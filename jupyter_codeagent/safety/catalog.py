@@ -39,7 +39,13 @@ SHELL_STRING_CALLS = words(
     "distutils.spawn.spawn setuptools._distutils.spawn.spawn"
 )
 # Functions taking the program and its arguments as separate parameters.
-SHELL_ARGV_PREFIXES = ("os.exec", "os.spawn", "os.posix_spawn", "asyncio.create_subprocess_exec")
+SHELL_ARGV_PREFIXES = (
+    "os.exec",
+    "os.spawn",
+    "os.posix_spawn",
+    "asyncio.create_subprocess_exec",
+    "_posixsubprocess.fork_exec",
+)
 SHELL_ARGV_CALLS = frozenset({"os.startfile", "asyncio.create_subprocess_exec"})
 # Method names that only ever mean "run a command", caught even on unknown objects
 # (``(lambda o: o.system("..."))(__import__("os"))``).

@@ -10,6 +10,7 @@ work stays linear in the size of the cell.
 from __future__ import annotations
 
 import ast
+import re
 
 from .browser import html_findings
 from .controlplane import control_findings
@@ -20,6 +21,17 @@ from .paths import credential_findings
 from .sqltext import sql_findings
 from .tree import TreeIndex
 
+# A pickle's reference to a dangerous function, module then name: protocols 0-1
+# ("cos\nsystem\n") and 2+ (short strings: "\x8c\x02os\x94\x8c\x06system\x94").
+_PICKLE_MODULES = "os|posix|nt|subprocess|builtins|__builtin__|pty|shutil|socket|runpy"
+_PICKLE_NAMES = (
+    "system|popen|exec|eval|execv|execl|execvp|spawnv|call|run|check_call|check_output"
+    "|getoutput|Popen|spawn|rmtree|remove|unlink|__import__|compile|connect|_run_code"
+)
+_PICKLED_CALL = re.compile(
+    f"c(?:{_PICKLE_MODULES})\\n(?:{_PICKLE_NAMES})\\n"
+    f"|\\x8c[\\x01-\\x0b](?:{_PICKLE_MODULES})\\x94\\x8c[\\x01-\\x0f](?:{_PICKLE_NAMES})\\x94"
+)
 _PATH_JOINERS = frozenset({"os.path.join", *PATH_OBJECT_CONSTRUCTORS})
 
 
@@ -67,6 +79,16 @@ class StringChecker:
         if not prose:
             self.findings.extend(html_findings(text, line))
             self.findings.extend(sql_findings(text, line))
+        if _PICKLED_CALL.search(text):
+            self.findings.append(
+                finding(
+                    "hidden_payload",
+                    "block",
+                    "Contains pickle data that calls into os, subprocess or the builtins; "
+                    "unpickling it runs a command — blocked",
+                    line,
+                )
+            )
         if "!!python/" in text:
             self.findings.append(
                 finding(
