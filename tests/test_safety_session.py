@@ -148,3 +148,8 @@ def test_cell_io_paths_match_session_facts() -> None:
     session = SessionFacts.of(files_read=io.reads, user_objects=["df"])
     report = analyze_code("df.to_csv('data/sales.csv')", root_dir=ROOT, session=session)
     assert [f.code for f in report.findings] == ["overwrites_input"]
+
+
+def test_cell_io_of_writefile() -> None:
+    io = cell_io("%%writefile helper.py\ndef main():\n    pass\n", root_dir=ROOT, cwd="nb")
+    assert io.writes == {"nb/helper.py"} and io.reads == frozenset()

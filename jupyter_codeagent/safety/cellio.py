@@ -17,8 +17,8 @@ from .context import AnalysisContext
 from .facts import root_relative
 from .findings import RiskFinding
 from .names import NameTable
-from .notebook import parse_python, split_cell
-from .paths import PathScope
+from .notebook import Escape, parse_python, split_cell
+from .paths import PathScope, PathValue
 from .tree import TreeIndex
 
 _READ_FUNCTIONS = frozenset(
@@ -50,11 +50,13 @@ class CellIO:
 def cell_io(code: str, *, root_dir: str | None = None, cwd: str | None = None) -> CellIO:
     """The files a cell reads and writes (as far as their paths are literal) and the
     top-level names it binds. A cell that does not parse reads, writes and binds nothing."""
-    try:
-        tree = parse_python(split_cell(code).python)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return CellIO()
     scope = PathScope(root_dir=root_dir, cwd=cwd)
+    cell = split_cell(code)
+    written = {p for e in cell.escapes if (p := _written_by_magic(e, scope))}
+    try:
+        tree = parse_python(cell.python)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return CellIO(writes=frozenset(written))
     index = TreeIndex(tree)
     names = NameTable(index)
     ctx = AnalysisContext(scope=scope, nested_python=_no_nested)
@@ -66,8 +68,17 @@ def cell_io(code: str, *, root_dir: str | None = None, cwd: str | None = None) -
         path = root_relative(names.path(source), scope) if source is not None else None
         if path is not None:
             reads.add(path)
-    writes = {p for value, _ in checker.writes if (p := root_relative(value, scope))}
+    writes = written | {p for value, _ in checker.writes if (p := root_relative(value, scope))}
     return CellIO(reads=frozenset(reads), writes=frozenset(writes), binds=_bound(tree))
+
+
+def _written_by_magic(escape: Escape, scope: PathScope) -> str | None:
+    """The file ``%%writefile [-a] path`` writes."""
+    if escape.kind != "cell_magic" or escape.name not in ("writefile", "file"):
+        return None
+    words = [w for w in escape.args.split() if not w.startswith("-")]
+    target = words[0].strip("'\"") if words else ""
+    return root_relative(PathValue(text=target), scope) if target else None
 
 
 def _read_source(call: ast.Call, names: NameTable) -> ast.expr | None:
