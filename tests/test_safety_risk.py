@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_codeagent.safety import RiskFinding, RiskReport, analyze_code
+from jupyter_codeagent.safety import MAX_SOURCE_CHARS, RiskFinding, RiskReport, analyze_code
 from jupyter_codeagent.safety.findings import risk_level
 
 ROOT = "/home/ds/project"
@@ -105,7 +105,8 @@ BENIGN = {
     "load_dotenv": "from dotenv import load_dotenv\nload_dotenv()",
     "model_save_inside": "model.save('model.keras')\nnp.save('arr.npy', arr)",
     "cd_inside": "%cd data",
-    "writefile_inside": "%%writefile helper.py\nimport os\nos.system('ls')\n",
+    "writefile_inside": "%%writefile helper.py\nimport numpy as np\n\ndef double(x):\n"
+    "    return 2 * x\n",
     "markdown_magic": "%%markdown\n# Title",
     "empty": "",
     "comments_only": "# just a note\n",
@@ -298,9 +299,11 @@ POSITIVE = [
     ("while 1:\n    for i in range(3):\n        break", "infinite_loop", "warning"),
     ("import itertools\nfor i in itertools.count():\n    step(i)", "infinite_loop", "warning"),
     # magics the analyzer cannot see into
-    ("%%sql\nDROP TABLE users", "unanalysed_magic", "warning"),
-    ("%%javascript\nalert(1)", "browser_script", "warning"),
-    ("%%html\n<script>fetch('/api')</script>", "browser_script", "warning"),
+    ("%%sql\nSELECT * FROM users", "unanalysed_magic", "warning"),
+    ("%%sql\nDROP TABLE users", "destructive_sql", "high"),
+    # JavaScript in the page acts with the user's login (it can call the server's API)
+    ("%%javascript\nalert(1)", "browser_script", "high"),
+    ("%%html\n<script>fetch('/api')</script>", "browser_script", "high"),
     ("%run other.py", "run_file", "warning"),
     ("%reset -f", "namespace_reset", "warning"),
     # syntax
@@ -584,7 +587,8 @@ def test_report_and_finding_are_frozen() -> None:
 
 
 def test_large_cell_is_fast() -> None:
-    cell = "\n".join(f"df{i} = pd.read_csv('part_{i}.csv').dropna()" for i in range(3000))
+    cell = "\n".join(f"df{i} = pd.read_csv('part_{i}.csv').dropna()" for i in range(2000))
+    assert len(cell) < MAX_SOURCE_CHARS
     start = time.perf_counter()
     assert report(cell).risk == "low"
     assert time.perf_counter() - start < 5

@@ -8,10 +8,12 @@ from __future__ import annotations
 import ast
 
 from . import catalog
+from .browser import display_kind
 from .context import AnalysisContext
+from .controlplane import control_call, is_control_env
 from .findings import RiskFinding, Severity, finding, shorten
 from .names import NameTable, literal_string
-from .paths import is_secret_name, is_url
+from .paths import PathValue, is_secret_name, is_url
 
 _URL_KEYWORDS = ("filepath_or_buffer", "path_or_buf", "path", "io", "url", "fname", "uri", "source")
 
@@ -31,6 +33,9 @@ class AccessChecks:
         self.names = names
         self.ctx = ctx
         self.findings = findings
+        # Every path the cell writes, as far as it is known: the data-loss checks compare
+        # them with the files the session read.
+        self.writes: list[tuple[PathValue, int]] = []
 
     def add(self, code: str, severity: Severity, message: str, line: int | None) -> None:
         self.findings.append(finding(code, severity, message, line))
@@ -40,9 +45,16 @@ class AccessChecks:
     def _network(self, node: ast.Call, qual: str, method: str | None) -> None:
         line = node.lineno
         last = method or qual.rsplit(".", 1)[-1]
-        module = next((m for m in catalog.NETWORK_MODULES if qual.startswith(m + ".")), None)
+        module = catalog.dotted_prefix(qual, catalog.NETWORK_MODULE_SET)
+        control = control_call(qual)
+        if control is not None:
+            self.add("jupyter_control", "high", control, line)
         if module and "()" not in qual and qual not in catalog.NETWORK_HARMLESS:
             self.add("network_call", "high", f"Accesses the network ({qual})", line)
+        elif qual in catalog.NETWORK_CALLS or (
+            method in catalog.NETWORK_METHOD_NAMES and not qual.startswith(("pd.", "pandas."))
+        ):
+            self.add("network_call", "high", f"Opens a network connection ({qual or method})", line)
         elif qual in catalog.REMOTE_CODE_CALLS:
             self.add(
                 "network_call", "high", f"Downloads and runs code from the internet ({qual})", line
@@ -79,7 +91,7 @@ class AccessChecks:
         line = node.lineno
         if qual in catalog.GETENV_CALLS:
             name_node = argument(node, 0, "key")
-            name = literal_string(name_node) if name_node is not None else None
+            name = self.names.key(name_node) if name_node is not None else None
             if name is None:
                 self.add(
                     "env_read_dynamic",
@@ -92,6 +104,13 @@ class AccessChecks:
                     "secret_read",
                     "high",
                     f"Reads the secret-looking environment variable {name}",
+                    line,
+                )
+            if name is not None and is_control_env(name):
+                self.add(
+                    "jupyter_control",
+                    "high",
+                    f"Reads {name}, which belongs to the Jupyter server or this extension",
                     line,
                 )
         elif qual in catalog.DOTENV_DUMP:
@@ -126,7 +145,7 @@ class AccessChecks:
     def _dynamic(self, node: ast.Call, qual: str, method: str | None) -> None:
         line = node.lineno
         if qual in catalog.DYNAMIC_IMPORTS:
-            name = literal_string(node.args[0]) if node.args else None
+            name = self.names.key(node.args[0]) if node.args else None
             if name is None:
                 self.add(
                     "dynamic_import",
@@ -134,16 +153,61 @@ class AccessChecks:
                     f"Imports a module whose name is computed at run time ({qual})",
                     line,
                 )
-        elif qual == "getattr" and len(node.args) >= 2 and literal_string(node.args[1]) is None:
+        elif qual in ("getattr", "object.__getattribute__") and len(node.args) >= 2:
             base = self.names.resolve(node.args[0])
-            if base in catalog.SENSITIVE_MODULES:
+            attr = self.names.key(node.args[1])
+            if literal_string(node.args[1]) is None and base in catalog.SENSITIVE_MODULES:
+                how = f"assembled at run time ({attr})" if attr else "computed at run time"
                 self.add(
                     "dynamic_attribute",
                     "high",
-                    f"Looks up a function of {base} by a name "
-                    "computed at run time, which can hide what it calls",
+                    f"Looks up a function of {base} by a name {how}, which hides what it calls",
                     line,
                 )
+            elif attr in catalog.INTROSPECTION_ATTRIBUTES:
+                self.add(
+                    "introspection_escape",
+                    "high",
+                    f"Looks up {attr}, which reaches modules and functions without naming them",
+                    line,
+                )
+        elif isinstance(node.func, ast.Attribute) and method in ("get", "__getattribute__"):
+            self._namespace_lookup(node.func.value, node.args[0] if node.args else None, line)
+        elif qual in catalog.RUN_FILE_CALLS:
+            self._run_file(node, qual, line)
+
+    def _namespace_lookup(self, base: ast.expr, key: ast.expr | None, line: int) -> None:
+        """vars(os)[name], os.__dict__.get(name): a module's function chosen at run time."""
+        namespace = self.names.namespace(base)
+        if namespace is None or key is None or literal_string(key) is not None:
+            return
+        self.add(
+            "dynamic_attribute",
+            "high",
+            f"Picks an entry of {namespace}'s namespace by a name built at run time, "
+            "which can hide what it calls",
+            line,
+        )
+
+    def _run_file(self, node: ast.Call, qual: str, line: int) -> None:
+        target = self.names.key(node.args[0]) if node.args else None
+        if qual == "runpy.run_module":
+            self.add(
+                "run_module",
+                "high",
+                f"Runs the module {target or '(computed)'} as a program (runpy.run_module)",
+                line,
+            )
+            return
+        if qual == "importlib.util.spec_from_file_location" and len(node.args) > 1:
+            target = self.names.key(node.args[1])
+        shown = f" ({shorten(target, 50)})" if target else ""
+        self.add(
+            "run_file",
+            "warning",
+            f"Runs or reloads code from another file{shown} ({qual}); its code is not checked",
+            line,
+        )
 
     def _process(self, node: ast.Call, qual: str, method: str | None) -> None:
         line = node.lineno
@@ -197,5 +261,35 @@ class AccessChecks:
                 severity,
                 f"Changes the working directory to {shown}; "
                 "later relative paths resolve from there",
+                line,
+            )
+
+    def _display_and_data(self, node: ast.Call, qual: str, method: str | None) -> None:
+        line = node.lineno
+        if display_kind(qual) == "script":
+            self.add(
+                "browser_script",
+                "high",
+                f"Displays JavaScript ({qual}); it runs in JupyterLab with your login and can "
+                "act on your behalf",
+                line,
+            )
+        elif method == "to_sql":
+            replace = argument(node, 99, "if_exists")
+            if literal_string(replace) == "replace" if replace is not None else False:
+                table = argument(node, 0, "name")
+                shown = self.names.key(table) if table is not None else None
+                self.add(
+                    "sql_replace",
+                    "warning",
+                    f"Replaces the table {shown or '(computed)'} (to_sql if_exists='replace'); "
+                    "the rows it holds now are dropped",
+                    line,
+                )
+        elif method == "drop_all":
+            self.add(
+                "destructive_sql",
+                "high",
+                "Drops every table of the database (.drop_all()); the data cannot be recovered",
                 line,
             )

@@ -14,7 +14,7 @@ from .access import AccessChecks, argument
 from .findings import RiskFinding, shorten
 from .magics import analyze_escape
 from .notebook import Escape, EscapeKind
-from .paths import check_write
+from .paths import check_write, code_file_findings
 from .shell import analyze_shell
 
 _MAGIC_CALLS = frozenset(
@@ -34,6 +34,7 @@ class CallChecker(AccessChecks):
             self._secrets,
             self._dynamic,
             self._process,
+            self._display_and_data,
         ):
             check(node, qual, method)
 
@@ -142,6 +143,9 @@ class CallChecker(AccessChecks):
         elif qual in catalog.DELETE_CALLS:
             self.add("file_delete", "high", f"Deletes a file or folder ({qual})", line)
             target = argument(node, 0, "path")
+        elif qual == "os.truncate":
+            self.add("file_delete", "high", "Empties a file (os.truncate)", line)
+            target = argument(node, 0, "path")
         elif method in catalog.DELETE_METHOD_NAMES and not qual.startswith("os."):
             self.add("file_delete", "high", f"Deletes a file or folder (.{method}())", line)
             assert isinstance(node.func, ast.Attribute)
@@ -170,6 +174,8 @@ class CallChecker(AccessChecks):
             flags = ast.unparse(node.args[1]) if len(node.args) > 1 else ""
             if any(f in flags for f in ("O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "O_TRUNC")):
                 self._path(argument(node, 0, "path"), line, "os.open()")
+        elif qual in catalog.LINK_CALLS:
+            self._link(argument(node, 0, "src"), argument(node, 1, "dst"), line, qual)
         elif qual in catalog.WRITE_CALLS:
             index = catalog.WRITE_CALLS[qual]
             self._path(argument(node, index, "dst", "filename", "file", "path", "name"), line, qual)
@@ -181,9 +187,25 @@ class CallChecker(AccessChecks):
                     verb="Moves files away from",
                     unverified=False,
                 )
+        elif qual in catalog.INPLACE_FILE_CALLS:
+            inplace = argument(node, 1, "inplace")
+            if inplace is not None and not (
+                isinstance(inplace, ast.Constant) and not inplace.value
+            ):
+                files = argument(node, 0, "files")
+                items = files.elts if isinstance(files, (ast.List, ast.Tuple)) else [files]
+                for item in items:
+                    self._path(item, line, f"{qual}(inplace=True)")
         elif isinstance(node.func, ast.Attribute) and method is not None:
             receiver = node.func.value
-            if method == "open" and self.names.path(receiver) is not None:
+            if method in catalog.LINK_METHOD_NAMES and self.names.is_path_object(receiver):
+                self._link(argument(node, 0, "target"), receiver, line, f".{method}()")
+            elif method in catalog.PATH_MOVE_METHODS and self.names.is_path_object(receiver):
+                self._path(argument(node, 0, "target"), line, f".{method}()")
+                self._path(
+                    receiver, line, f".{method}()", verb="Moves files away from", unverified=False
+                )
+            elif method == "open" and self.names.path(receiver) is not None:
                 if self._writing_mode(argument(node, 0, "mode"), "r"):
                     self._path(receiver, line, ".open()")
             elif method in catalog.PATH_SELF_WRITE_METHODS:
@@ -192,6 +214,28 @@ class CallChecker(AccessChecks):
                 self._path(argument(node, 0, *catalog.PATH_KEYWORDS), line, f".{method}()")
             elif method == "save" and node.args:
                 self._path(node.args[0], line, ".save()", unverified=False)
+
+    def _link(self, target: ast.expr | None, link: ast.expr | None, line: int, what: str) -> None:
+        """A link inside the root to a place outside it lets later writes escape."""
+        self._path(link, line, what)
+        value = self.names.path(target) if target is not None else None
+        place = self.ctx.scope.place(value)
+        if place in ("outside", "home", "escape") and value is not None:
+            self.add(
+                "link_outside_root",
+                "block",
+                f"Creates a link to {value.text}, outside the Jupyter server's root; writes "
+                f"through it would land there ({what}) — blocked",
+                line,
+            )
+        elif place == "unknown":
+            self.add(
+                "link_outside_root",
+                "high",
+                f"Creates a link to a path computed at run time ({what}); it may lead "
+                "outside the server root",
+                line,
+            )
 
     @staticmethod
     def _writing_mode(mode: ast.expr | None, default: str) -> bool:
@@ -228,8 +272,12 @@ class CallChecker(AccessChecks):
     ) -> None:
         if node is None or self._is_handle(node):
             return
+        value = self.names.path(node)
+        if verb == "Writes to" and value is not None:
+            self.writes.append((value, line))
+            self.findings += code_file_findings(value, line, what)
         self.findings += check_write(
-            self.names.path(node),
+            value,
             self.ctx.scope,
             line=line,
             what=what,

@@ -1,4 +1,4 @@
-"""What the analysis passes share: the path scope and a way back into the analyzer.
+"""What the analysis passes share: the path scope, session facts, a way back into the analyzer.
 
 Code hides inside strings (``exec("...")``, ``python -c "..."``, ``{expr}`` in ``!``
 lines); the helper modules hand such strings back to the analyzer through
@@ -8,9 +8,10 @@ lines); the helper modules hand such strings back to the analyzer through
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from .facts import SessionFacts
 from .findings import RiskFinding
 from .paths import PathScope
 
@@ -36,6 +37,12 @@ class AnalysisContext:
     scope: PathScope
     nested_python: NestedPython
     depth: int = 0
+    session: SessionFacts | None = None
+    # Findings of shell lines already read in this cell, by (command, how it runs): a
+    # cell repeating a command pays for it once. Lines are set by the caller.
+    shell_memo: dict[tuple[str, str], list[RiskFinding]] = field(
+        default_factory=dict, compare=False
+    )
 
     def python_hook(self, line: int | None) -> Callable[[str], list[RiskFinding]]:
         """A one-argument callable for shell.analyze_shell's ``python`` parameter."""

@@ -15,6 +15,11 @@ RiskLevel = Literal["low", "medium", "high"]
 
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "high": 2, "block": 3}
 
+# Findings that mean the analysis itself did not complete (timeout, internal error,
+# analyzer overloaded): the cell must wait for the user under every policy, "never"
+# included — the gate cannot know what the cell does. See RiskReport.requires_approval.
+APPROVAL_REQUIRED_CODES = frozenset({"analysis_incomplete"})
+
 
 @dataclass(frozen=True, kw_only=True)
 class RiskFinding:
@@ -49,6 +54,15 @@ class RiskReport:
     def blocking(self) -> bool:
         """True when the cell must never run, whatever the approval policy."""
         return any(f.severity == "block" for f in self.findings)
+
+    @property
+    def requires_approval(self) -> bool:
+        """True when the user must approve the cell under every policy (fail closed).
+
+        Set when the analysis did not complete; the gate must then ask even under
+        ``never``. (``blocking`` still wins: a blocked cell never runs.)
+        """
+        return any(f.code in APPROVAL_REQUIRED_CODES for f in self.findings)
 
     def to_json(self) -> dict[str, Any]:
         return {

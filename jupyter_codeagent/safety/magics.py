@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from .catalog import words
-from .context import AnalysisContext
+from .browser import html_findings
+from .catalog import AUTORUN_FILE_NAMES, AUTORUN_SUFFIXES, words
+from .context import MAX_DEPTH, AnalysisContext
+from .controlplane import CONTROL_MAGICS, is_control_env
 from .findings import RiskFinding, Severity, finding, shorten
-from .notebook import PYTHON_CELL_MAGICS, Escape
+from .magic_args import magic_python
+from .notebook import PYTHON_CELL_MAGICS, Escape, parse_python
 from .paths import PathValue, check_write, is_secret_name, is_url
 from .shell import analyze_shell, package_command, tokenize
+from .sqltext import sql_findings
 
 _SHELL_CELL = frozenset({"bash", "sh", "zsh", "system", "!"})
 _SCRIPT_CELL = frozenset({"python", "python2", "python3", "pypy", "perl", "ruby"})
 _BROWSER_CELL = frozenset({"javascript", "js"})
 _DISPLAY_CELL = frozenset({"html", "markdown", "latex", "svg", "md"})
+_SQL_MAGICS = frozenset({"sql", "sqlite", "duckdb", "bigquery", "snowflake", "spark_sql"})
+_PYTHON_FILES = (".py", ".pyw", ".ipy", ".pyx")
+_SHELL_FILES = (".sh", ".bash", ".zsh")
 _WRITE_CELL = frozenset({"writefile", "file"})
 _SHELL_LINE = frozenset({"sx", "system", "sc"})
 # IPython's default shell aliases: "%rm -rf x" is "rm -rf x" in a shell.
@@ -29,7 +37,6 @@ _HARMLESS_LINE = words(
     "autoawait set_env bookmark dhist dirs popd gui pylab alias_magic env load run reset "
     "reset_selective save notebook logstart tensorboard watermark sql_config capture"
 )
-_TIMEIT_OPTIONS = re.compile(r"^(\s*-(n|r|p)\s*\d+|\s*-[tcqo])+\s*")
 _BRACES = re.compile(r"\{([^{}]+)\}")
 
 
@@ -59,15 +66,18 @@ def analyze_escape(escape: Escape, ctx: AnalysisContext) -> list[RiskFinding]:
 def _shell(command: str, line: int, via: str, ctx: AnalysisContext) -> list[RiskFinding]:
     if not command.strip():
         return []
-    return analyze_shell(
-        command,
-        scope=ctx.scope,
-        line=line,
-        via=via,
-        python=ctx.python_hook(line),
-        expand_python=True,
-        depth=ctx.depth,
-    )
+    key = (command, via)
+    if key not in ctx.shell_memo:
+        ctx.shell_memo[key] = analyze_shell(
+            command,
+            scope=ctx.scope,
+            line=None,
+            via=via,
+            python=ctx.python_hook(None),
+            expand_python=True,
+            depth=ctx.depth,
+        )
+    return [replace(f, line=line) for f in ctx.shell_memo[key]]
 
 
 def _expansions(args: str, line: int, ctx: AnalysisContext) -> list[RiskFinding]:
@@ -91,8 +101,19 @@ def _line_magic(escape: Escape, ctx: AnalysisContext) -> list[RiskFinding]:
     if name in _PACKAGE_LINE:
         found += package_command(name, tokenize(args), line)
     elif name in _PYTHON_LINE:
-        code = _TIMEIT_OPTIONS.sub("", args) if name in ("timeit", "time") else args
-        found += ctx.python_hook(line)(code)
+        found += _magic_python(name, args, line, ctx)
+    elif name in CONTROL_MAGICS:
+        found.append(
+            finding(
+                "jupyter_control",
+                "high",
+                f"%{name} shows or uses the kernel's connection details (its sockets and "
+                "signing key)",
+                line,
+            )
+        )
+    elif name in _SQL_MAGICS:
+        found += sql_findings(args, line) or [_unanalysed(f"%{name}", line)]
     elif name == "env":
         found += _env(args, line)
     elif name in _CD_LINE:
@@ -107,12 +128,14 @@ def _line_magic(escape: Escape, ctx: AnalysisContext) -> list[RiskFinding]:
                 line,
             )
         )
-    elif name == "load" and is_url(args.split()[0] if args.split() else ""):
+    elif name == "load":
+        remote = is_url(args.split()[0] if args.split() else "")
         found.append(
             finding(
-                "network_read",
+                "network_read" if remote else "code_load",
                 "warning",
-                f"Loads code from the internet (%load {shorten(args, 50)})",
+                f"Loads code{' from the internet' if remote else ''} into the next cell "
+                f"(%load {shorten(args, 50)}); check it before running it",
                 line,
             )
         )
@@ -140,6 +163,32 @@ def _line_magic(escape: Escape, ctx: AnalysisContext) -> list[RiskFinding]:
     return found
 
 
+def _unanalysed(what: str, line: int) -> RiskFinding:
+    return finding(
+        "unanalysed_magic",
+        "warning",
+        f"Uses the IPython magic {what}, which the safety check cannot analyse",
+        line,
+    )
+
+
+def _magic_python(name: str, args: str, line: int, ctx: AnalysisContext) -> list[RiskFinding]:
+    """%timeit -s setup stmt, %%timeit setup, %prun stmt...: every piece of Python they run."""
+    split = magic_python(name, args)
+    readable = split.readable
+    found: list[RiskFinding] = []
+    for piece in split.pieces:
+        try:
+            parse_python(piece)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            readable = False
+            continue
+        found += ctx.python_hook(line)(piece)
+    if not readable:
+        found.append(_unanalysed(f"%{name} with arguments it cannot read as Python", line))
+    return found
+
+
 def _env(args: str, line: int) -> list[RiskFinding]:
     words = args.split()
     if not words:
@@ -151,16 +200,27 @@ def _env(args: str, line: int) -> list[RiskFinding]:
                 line,
             )
         ]
+    found: list[RiskFinding] = []
     if len(words) == 1 and "=" not in words[0] and is_secret_name(words[0]):
-        return [
+        found.append(
             finding(
                 "secret_read",
                 "high",
                 f"Reads the secret-looking environment variable {words[0]}",
                 line,
             )
-        ]
-    return []
+        )
+    name = words[0].split("=", 1)[0]
+    if is_control_env(name):
+        found.append(
+            finding(
+                "jupyter_control",
+                "high",
+                f"Reads or sets {name}, which belongs to the Jupyter server or this extension",
+                line,
+            )
+        )
+    return found
 
 
 def _cd(args: str, line: int, ctx: AnalysisContext) -> list[RiskFinding]:
@@ -189,6 +249,8 @@ def _cell_magic(escape: Escape, ctx: AnalysisContext) -> list[RiskFinding]:
     name, args, line = escape.name, escape.args, escape.line
     found = _expansions(args, line, ctx)
     if name in PYTHON_CELL_MAGICS:
+        if name in ("timeit", "prun", "memit", "debug") and args.strip():
+            found += _magic_python(name, args, line, ctx)  # %%timeit's line is the setup
         return found  # the body is analysed as the cell's Python
     program = name
     if name == "script":
@@ -210,20 +272,24 @@ def _cell_magic(escape: Escape, ctx: AnalysisContext) -> list[RiskFinding]:
                 escape.body, escape.body_line, depth=ctx.depth + 1, offset=True
             )
     elif name in _WRITE_CELL:
-        words = [w for w in args.split() if not w.startswith("-")]
-        target = words[0].strip("'\"") if words else ""
-        value = PathValue(text=re.split(r"[{$]", target)[0], exact=not re.search(r"[{$]", target))
-        found += check_write(value, ctx.scope, line=line, what=f"%%{name}")
-    elif name in _BROWSER_CELL or (name == "html" and "<script" in escape.body.lower()):
+        found += _write_file(escape, ctx)
+    elif name in _BROWSER_CELL:
         found.append(
             finding(
                 "browser_script",
-                "warning",
-                "Runs JavaScript in your browser, where it can act in JupyterLab on your behalf",
+                "high",
+                "Runs JavaScript in your browser, where it acts in JupyterLab with your login",
                 line,
             )
         )
-    elif name not in _DISPLAY_CELL:
+    elif name in _DISPLAY_CELL:
+        found += [
+            RiskFinding(code=f.code, severity=f.severity, message=f.message, line=line)
+            for f in html_findings(escape.body, line)
+        ]
+    elif name in _SQL_MAGICS:
+        found += sql_findings(escape.body, line) or [_unanalysed(f"%%{name}", line)]
+    else:
         found.append(
             finding(
                 "unanalysed_magic",
@@ -232,6 +298,33 @@ def _cell_magic(escape: Escape, ctx: AnalysisContext) -> list[RiskFinding]:
                 line,
             )
         )
+    return found
+
+
+def _write_file(escape: Escape, ctx: AnalysisContext) -> list[RiskFinding]:
+    """%%writefile: where it writes, and the code it writes (it runs when imported or run)."""
+    words = [w for w in escape.args.split() if not w.startswith("-")]
+    target = words[0].strip("'\"") if words else ""
+    computed = "{" in target or "$" in target
+    value = PathValue(text=re.split(r"[{$]", target)[0], exact=not computed)
+    what = f"%%{escape.name}"
+    found = check_write(value, ctx.scope, line=escape.line, what=what)
+    name = target.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    if name in AUTORUN_FILE_NAMES or name.endswith(AUTORUN_SUFFIXES) or "/startup/" in target:
+        found.append(
+            finding(
+                "autorun_file",
+                "high",
+                f"Writes {name}, which Python, IPython or pytest runs by itself later ({what})",
+                escape.line,
+            )
+        )
+    if name.endswith(_PYTHON_FILES) and ctx.depth < MAX_DEPTH:
+        # The module runs when imported: its code is judged now, at its own lines.
+        found += ctx.nested_python(escape.body, escape.body_line, depth=ctx.depth + 1, offset=True)
+    elif name.endswith(_SHELL_FILES):
+        script = _shell_body(escape, f"a script written by {what}", ctx)
+        found += [f for f in script if f.code != "shell_command" or f.severity == "high"]
     return found
 
 

@@ -27,7 +27,17 @@ AUTOMAGIC = words(
     "alias reset store writefile load save rerun killbgscripts"
 )
 
-_ASSIGN_ESCAPE = re.compile(r"^(?P<lhs>[\w.\[\]'\", ()*]+?)\s*=\s*(?P<escape>[!%].*)$", re.DOTALL)
+# Characters allowed on the left of "files = !ls" (names, attributes, subscripts, tuples).
+_ASSIGN_TARGET = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.[]'\", ()*"
+)
+_OUTSIDE_STRING = re.compile(r"[#()\[\]{}'\"]")
+# Inside a string: an escaped character (skipped) or the closing quote.
+_STRING_END = {q: re.compile(r"\\.|" + q) for q in ("'", '"', "'''", '"""')}
+# Where notebook syntax can be at all: "!" or "%" starting a line or after "=", "?" at
+# either end of a line. Each alternative scans forward from a fixed character, so the
+# search is linear; a false match only means the slower line-by-line pass runs.
+_MAYBE_ESCAPE = re.compile(r"^[ \t]*[!%?]|\?[ \t]*$|=[ \t]*[!%]", re.MULTILINE)
 _HELP = re.compile(r"^(\?{1,2}[\w.\[\]()'\"]+|[\w.\[\]()'\"]+\?{1,2}|\?{1,2})$")
 _MAGIC = re.compile(r"^%(?P<name>!|[\w.-]*)\s*(?P<args>.*)$", re.DOTALL)  # "%%!" is a magic
 
@@ -83,20 +93,23 @@ class _LineState:
         return self.depth == 0 and self.quote is None and not self.continued
 
     def feed(self, line: str) -> None:
+        # Jumps from one character that matters to the next with a precompiled search:
+        # each search starts where the previous one ended, so a line costs linear time.
         index, size = 0, len(line)
         in_comment = False
         while index < size:
-            char = line[index]
             if self.quote is not None:
-                if char == "\\":
-                    index += 2
-                    continue
-                if line.startswith(self.quote, index):
-                    index += len(self.quote)
+                end = _STRING_END[self.quote].search(line, index)
+                if end is None:
+                    break
+                index = end.end()
+                if end.group() == self.quote:
                     self.quote = None
-                    continue
-                index += 1
                 continue
+            found = _OUTSIDE_STRING.search(line, index)
+            if found is None:
+                break
+            char, index = found.group(), found.start()
             if char == "#":
                 in_comment = True
                 break
@@ -104,11 +117,10 @@ class _LineState:
                 self.depth += 1
             elif char in ")]}":
                 self.depth = max(0, self.depth - 1)
-            elif char in "'\"":
+            else:  # a quote opens a string
                 triple = char * 3
                 self.quote = triple if line.startswith(triple, index) else char
-                index += len(self.quote)
-                continue
+                index += len(self.quote) - 1
             index += 1
         ends_with_backslash = line.endswith("\\") and not in_comment
         if self.quote is not None and len(self.quote) == 1 and not ends_with_backslash:
@@ -177,6 +189,8 @@ def split_cell(code: str) -> SplitCell:
     automagic = _automagic(code)
     if automagic is not None:
         return SplitCell(python="", escapes=(automagic,))
+    if not _MAYBE_ESCAPE.search(code):  # most cells: no line can be notebook syntax
+        return SplitCell(python="\n".join(lines), escapes=tuple(escapes))
     state = _LineState()
     index = 0
     while index < len(lines):
@@ -217,9 +231,44 @@ def _neutralise(
         return indent + "pass", used
     if _HELP.match(stripped.rstrip()):
         return indent + "pass", 1
-    match = _ASSIGN_ESCAPE.match(stripped)
-    if match is not None and not match.group("escape").startswith("%%"):
-        text, used = _joined(match.group("escape"), index, lines)
+    assignment = _assigned_escape(stripped)
+    if assignment is not None and not assignment[1].startswith("%%"):
+        target, escape = assignment
+        text, used = _joined(escape, index, lines)
         escapes.append(_escape_from(text, index + 1, True))
-        return f"{indent}{match.group('lhs')} = None", used
+        return f"{indent}{target} = None", used
     return None
+
+
+def _assigned_escape(line: str) -> tuple[str, str] | None:
+    """``files = !ls`` → ("files", "!ls"); None if the line is not such an assignment.
+
+    A scan instead of a regular expression: the pattern this replaces backtracked
+    quadratically on long runs of spaces (150 kB of them froze the server 31.8 s,
+    issue 11). As in IPython, the "=" must be outside brackets and strings
+    (``plt.text(x, y, "a = %.2f" % v)`` is Python), and "%" must start a magic's name.
+    """
+    depth, quote, equals = 0, "", -1
+    for position, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "=" and depth == 0:
+            equals = position
+            break
+        elif depth == 0 and char not in _ASSIGN_TARGET and not char.isalnum():
+            return None  # "a + b = ..." is no assignment target
+    if equals < 0:
+        return None
+    target = line[:equals].rstrip()
+    escape = line[equals + 1 :].lstrip()
+    if not target or target[0].isdigit() or not escape or escape[0] not in "!%":
+        return None
+    if escape[0] == "%" and not (escape[1:2].isalpha() or escape[1:2] == "_"):
+        return None  # "%0.2f", "%%": not a line magic
+    return target, escape

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .catalog import words
+from .catalog import AUTORUN_FILE_NAMES, AUTORUN_SUFFIXES, CODE_FILE_SUFFIXES, words
 from .findings import RiskFinding, finding
 
 PathPlace = Literal["inside", "outside", "home", "escape", "unknown"]
@@ -135,6 +135,37 @@ def check_write(
                 "warning",
                 f"{verb} a path computed at run time ({what}); the safety check cannot "
                 "confirm it stays inside the server root",
+                line,
+            )
+        ]
+    return []
+
+
+def code_file_findings(value: PathValue, line: int | None, what: str) -> list[RiskFinding]:
+    """Writing code from Python: its content is unseen, and it runs when imported or run.
+
+    (``%%writefile`` bodies are analysed as the code they are, in ``magics.py``.)
+    """
+    if not value.exact:
+        return []
+    path = value.text.replace("\\", "/")
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    if name in AUTORUN_FILE_NAMES or name.endswith(AUTORUN_SUFFIXES) or "/startup/" in path:
+        return [
+            finding(
+                "autorun_file",
+                "high",
+                f"Writes {name}, which Python, IPython or pytest runs by itself later ({what})",
+                line,
+            )
+        ]
+    if name.endswith(CODE_FILE_SUFFIXES):
+        return [
+            finding(
+                "code_file_write",
+                "warning",
+                f"Writes the code file {name} ({what}); the safety check cannot see the code "
+                "it will hold, and importing or running it later runs that code",
                 line,
             )
         ]

@@ -1,8 +1,10 @@
-"""Pass two over a cell's Python: walk every node and collect findings.
+"""Pass two over a cell's Python: run every check over the shared tree index.
 
-Calls go to ``CallChecker``; this module handles what is not a single call: imports,
-whole-environment use of ``os.environ``, ``eval``/``exec`` arguments, endless loops,
-``raise SystemExit`` and string constants naming credential files.
+Calls go to ``CallChecker``; this module handles imports, whole-environment use of
+``os.environ``, ``eval``/``exec`` arguments, run-time lookups in module namespaces and
+``raise SystemExit``, then hands the tree to the checks with a module of their own:
+resources (``bombs.py``), strings (``string_checks.py``), callables passed as values
+(``references.py``) and what needs the session's facts (``session_checks.py``).
 """
 
 from __future__ import annotations
@@ -10,55 +12,72 @@ from __future__ import annotations
 import ast
 
 from . import catalog
+from .bombs import ResourceChecker
 from .calls import CallChecker
 from .context import MAX_DEPTH, AnalysisContext
+from .controlplane import control_module
 from .findings import RiskFinding, Severity, finding
-from .names import NameTable, literal_string
-from .paths import credential_findings, is_secret_name
+from .interest import call_matters
+from .kernel_state import KernelStateChecker
+from .names import MAX_CHAIN, NameTable, literal_string
+from .paths import is_secret_name
+from .payloads import payload_findings
+from .references import ReferenceChecker
+from .session_checks import SessionChecker
+from .string_checks import StringChecker
+from .tree import TreeIndex
 
-_ENDLESS_ITERATORS = frozenset({"itertools.count", "itertools.cycle"})
+_SOURCE_KEYWORDS = ("source", "object", "stmt", "cmd", "code")
 
 
 class PythonChecker:
     def __init__(self, tree: ast.Module, ctx: AnalysisContext) -> None:
-        self.tree = tree
+        self.index = TreeIndex(tree)
         self.ctx = ctx
-        self.names = NameTable(tree)
+        self.names = NameTable(self.index)
         self.findings: list[RiskFinding] = []
         self.calls = CallChecker(self.names, ctx, self.findings)
-        self.parents: dict[ast.AST, ast.AST] = {}
-        self.quiet_constants: set[int] = set()  # id() of strings not to scan
 
     def add(self, code: str, severity: Severity, message: str, line: int | None) -> None:
         self.findings.append(finding(code, severity, message, line))
 
     def run(self) -> list[RiskFinding]:
-        for node in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
-            if isinstance(node, ast.Call) and self.names.resolve(node.func) in catalog.DOTENV_LOAD:
+        quiet: set[ast.AST] = set()
+        calls = self.index.of(ast.Call)
+        for call in calls:
+            qual = self.names.resolve(call.func) or ""
+            method = call.func.attr if isinstance(call.func, ast.Attribute) else None
+            if not call_matters(qual, method):
+                continue
+            if qual in catalog.DOTENV_LOAD:
                 # load_dotenv(".env") keeps the secrets out of sight: allowed.
-                self.quiet_constants.update(id(c) for c in ast.walk(node))
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                self.calls.check(node)
-                self._exec(node)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                self._import(node)
-            elif isinstance(node, (ast.Name, ast.Attribute)):
-                self._environ(node)
-            elif isinstance(node, ast.While):
-                self._while(node)
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                self._for(node)
-            elif isinstance(node, ast.Raise):
-                self._raise(node)
-            elif (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and id(node) not in self.quiet_constants
-            ):
-                self.findings += credential_findings(node.value, getattr(node, "lineno", None))
+                quiet.update(ast.walk(call))
+            self.calls.check(call)
+            self._exec(call, qual)
+            self.findings += payload_findings(call, qual, self.names)
+        for imported in self.index.of(ast.Import):
+            self._import(imported)
+        for imported_from in self.index.of(ast.ImportFrom):
+            self._import(imported_from)
+        for node in self.names.candidates(catalog.ENVIRON_LAST_NAMES):
+            self._environ(node)
+        for subscript in self.index.of(ast.Subscript):
+            self._namespace_subscript(subscript)
+        for raised in self.index.of(ast.Raise):
+            self._raise(raised)
+        ResourceChecker(self.index, self.names, self.findings).run()
+        KernelStateChecker(self.index, self.names, self.ctx.scope, self.findings).run()
+        StringChecker(self.index, self.names, self.findings, quiet).run()
+        ReferenceChecker(self.index, self.names, self.findings).run()
+        SessionChecker(self.index, self.names, self.ctx, self.findings, self.calls.writes).run()
+        if self.names.too_deep:
+            self.add(
+                "unanalysable",
+                "high",
+                f"Names are defined through more than {MAX_CHAIN} other names, or attribute "
+                "chains are too long; the safety check cannot follow what they refer to",
+                None,
+            )
         return self.findings
 
     # --- imports ------------------------------------------------------------------------
@@ -72,7 +91,16 @@ class PythonChecker:
             return
         for module in modules:
             top = module.split(".")
-            if any(module == m or module.startswith(m + ".") for m in catalog.NETWORK_MODULES):
+            control = control_module(module)
+            if control is not None:
+                self.add(
+                    "jupyter_control",
+                    "high",
+                    f"Imports {module}, which can reach the Jupyter server, its tokens or its "
+                    "kernels",
+                    node.lineno,
+                )
+            if catalog.dotted_prefix(module, catalog.NETWORK_MODULE_SET, exact=True):
                 self.add(
                     "network_import",
                     "high",
@@ -97,14 +125,17 @@ class PythonChecker:
 
     # --- the environment ------------------------------------------------------------------
 
-    def _environ(self, node: ast.Name | ast.Attribute) -> None:
-        if not isinstance(node.ctx, ast.Load) or self.names.resolve(node) not in catalog.ENVIRON:
+    def _environ(self, node: ast.expr) -> None:
+        context = getattr(node, "ctx", None)
+        if context is not None and not isinstance(context, ast.Load):
             return
-        parent = self.parents.get(node)
-        line = node.lineno
+        if self.names.resolve(node) not in catalog.ENVIRON:
+            return
+        parent = self.index.parent(node)
+        line = getattr(node, "lineno", None)
         if isinstance(parent, ast.Subscript) and parent.value is node:
             if isinstance(parent.ctx, ast.Load):
-                key = literal_string(parent.slice)
+                key = self.names.key(parent.slice)
                 if key is None:
                     self.add(
                         "env_read_dynamic",
@@ -129,27 +160,47 @@ class PythonChecker:
             line,
         )
 
+    def _namespace_subscript(self, node: ast.Subscript) -> None:
+        """vars(os)[name], __builtins__.__dict__[name]: a function chosen at run time."""
+        if not isinstance(node.ctx, ast.Load) or literal_string(node.slice) is not None:
+            return
+        namespace = self.names.namespace(node.value)
+        if namespace is not None:
+            self.add(
+                "dynamic_attribute",
+                "high",
+                f"Picks an entry of {namespace}'s namespace by a name built at run time, "
+                "which can hide what it calls",
+                node.lineno,
+            )
+
     # --- dynamic code ------------------------------------------------------------------------
 
-    def _exec(self, node: ast.Call) -> None:
-        qual = self.names.resolve(node.func) or ""
-        line = node.lineno
-        source = node.args[0] if node.args else None
-        if source is None:
-            source = next((k.value for k in node.keywords if k.arg in ("source", "object")), None)
-        if qual in catalog.DESERIALIZERS and source is not None and self.names.obfuscated(source):
-            self.add(
-                "obfuscated_exec",
-                "block",
-                f"Loads hidden, encoded data with {qual}, which can run code — blocked",
-                line,
-            )
-        if qual not in catalog.EXEC_CALLS or source is None:
+    def _exec(self, node: ast.Call, qual: str) -> None:
+        if qual not in catalog.EXEC_CALLS and qual not in catalog.DESERIALIZERS:
             return
-        if qual == "runpy.run_path":
-            self.add(
-                "run_file", "warning", "Runs another Python file; its code is not checked", line
+        line = node.lineno
+        sources = [node.args[0] if node.args else None]
+        if sources[0] is None:
+            sources[0] = next((k.value for k in node.keywords if k.arg in _SOURCE_KEYWORDS), None)
+        if qual in catalog.EXEC_SETUP_CALLS:  # timeit("stmt", "setup"): both are run
+            setup = node.args[1] if len(node.args) > 1 else None
+            sources.append(
+                setup or next((k.value for k in node.keywords if k.arg == "setup"), None)
             )
+        for source in sources:
+            if source is not None:
+                self._exec_source(source, qual, line)
+
+    def _exec_source(self, source: ast.expr, qual: str, line: int) -> None:
+        if qual in catalog.DESERIALIZERS:
+            if self.names.obfuscated(source):
+                self.add(
+                    "obfuscated_exec",
+                    "block",
+                    f"Loads hidden, encoded data with {qual}, which can run code — blocked",
+                    line,
+                )
             return
         if self.names.obfuscated(source) or self._imports_inline(source):
             self.add(
@@ -176,77 +227,12 @@ class PythonChecker:
             for n in ast.walk(source)
         )
 
-    # --- loops and exits ----------------------------------------------------------------------
-
-    def _while(self, node: ast.While) -> None:
-        test = node.test
-        if not isinstance(test, ast.Constant) or not test.value:
-            return
-        if not _exits(node.body, inner_loop=False):
-            self.add(
-                "infinite_loop",
-                "warning",
-                "A `while True` loop with no break can run forever and hold the kernel busy",
-                node.lineno,
-            )
-
-    def _for(self, node: ast.For | ast.AsyncFor) -> None:
-        iterator = node.iter
-        endless = (
-            isinstance(iterator, ast.Call)
-            and self.names.resolve(iterator.func) in _ENDLESS_ITERATORS
-        )
-        if endless and not _exits(node.body, inner_loop=False):
-            self.add(
-                "infinite_loop",
-                "warning",
-                "A loop over an endless iterator with no "
-                "break can run forever and hold the kernel busy",
-                node.lineno,
-            )
-
     def _raise(self, node: ast.Raise) -> None:
         exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
         if exc is not None and self.names.resolve(exc) == "SystemExit":
             self.add(
                 "process_exit", "warning", "Raises SystemExit, which stops the cell", node.lineno
             )
-
-
-def _exits(body: list[ast.stmt], *, inner_loop: bool) -> bool:
-    """Does this loop body contain a way out (break, return, raise)?"""
-    for statement in body:
-        for node in _walk_same_scope(statement):
-            if isinstance(node, (ast.Return, ast.Raise)):
-                return True
-            if isinstance(node, ast.Break) and not _inside_inner_loop(statement, node):
-                return True
-    return False
-
-
-def _walk_same_scope(node: ast.AST) -> list[ast.AST]:
-    """Nodes under ``node`` without descending into nested functions or classes."""
-    found: list[ast.AST] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(
-                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-            ):
-                stack.append(child)
-    return found
-
-
-def _inside_inner_loop(statement: ast.AST, target: ast.Break) -> bool:
-    """Is ``target`` inside a loop nested in ``statement`` (so it breaks that loop)?"""
-    loops = (
-        n for n in _walk_same_scope(statement) if isinstance(n, (ast.For, ast.AsyncFor, ast.While))
-    )
-    return any(
-        child is target for loop in loops for child in _walk_same_scope(loop) if child is not loop
-    )
 
 
 def _harmless_environ_use(node: ast.expr, parent: ast.AST | None) -> bool:

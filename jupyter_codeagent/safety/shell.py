@@ -8,9 +8,12 @@ inspection command such as ``ls`` or ``nvidia-smi``.
 
 from __future__ import annotations
 
+import copy
+import io
 import posixpath
 import re
 import shlex
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -60,13 +63,26 @@ class _Command:
     piped: bool = False  # reads a pipe from the previous command
 
 
+def _prototype_lexer() -> shlex.shlex:
+    lexer = shlex.shlex("", posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""  # '#' only starts a comment at a word start; handled below
+    return lexer
+
+
+# Building a shlex with punctuation_chars costs more than lexing a short command (it
+# re-derives its character tables); each command gets a copy of this one instead.
+_PROTOTYPE = _prototype_lexer()
+
+
 def tokenize(text: str) -> list[str]:
     """Shell-like tokens, keeping operators (``;``, ``|``, ``>``) as their own tokens."""
     text = text.replace("\\\n", " ").replace("$(", " ( ").replace("`", " ; ")
     text = text.replace("\r", "").replace("\n", " ; ")
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""  # '#' only starts a comment at a word start; handled below
+    lexer = copy.copy(_PROTOTYPE)
+    lexer.instream = io.StringIO(text)
+    # The queues of pending tokens and characters: a copy must not share the prototype's.
+    vars(lexer).update(pushback=deque(), filestack=deque(), _pushback_chars=deque())
     try:
         return list(lexer)
     except ValueError:  # unbalanced quotes: fall back to plain words
