@@ -20,6 +20,7 @@ from .models.registry import ModelRegistry
 from .notebook.file_writer import FileNotebookWriter
 from .notebook.live import LiveNotebookWriter
 from .notebook.live_hub import LiveNotebookHub
+from .sandbox import SandboxStatus, kernel_isolation, sandbox_status
 from .sessions import SessionManager
 from .settings import Settings
 from .store import SessionStore
@@ -38,6 +39,7 @@ class Health:
     provider: str
     model: str
     reason: str | None = None
+    sandbox: SandboxStatus | None = None
 
     def to_json(self) -> dict[str, object]:
         body: dict[str, object] = {
@@ -46,6 +48,8 @@ class Health:
             "provider": self.provider,
             "model": self.model,
         }
+        if self.sandbox is not None:
+            body["sandbox"] = self.sandbox.to_json()
         if self.reason:
             body["reason"] = self.reason
         return body
@@ -115,6 +119,8 @@ class CodeAgentApp:
             knowledge=KnowledgeIndex(agents.knowledge_dirs, root_dir=root_dir),
             root_dir=root_dir,
             live_hub=hub,
+            kernel_isolation=lambda kernel_id: kernel_isolation(kernel_manager, kernel_id),
+            remote_kernels="Gateway" in type(kernel_manager).__name__,
         )
         app = cls(
             version=version,
@@ -155,7 +161,18 @@ class CodeAgentApp:
             provider=readiness.provider,
             model=readiness.model,
             reason=reason,
+            sandbox=self._sandbox(),
         )
+
+    def _sandbox(self) -> SandboxStatus:
+        if self.context.remote_kernels:
+            return SandboxStatus(
+                available=False,
+                active=False,
+                reason="kernels run on a Kernel Gateway: its kernel containers are the "
+                "isolation boundary",
+            )
+        return sandbox_status()
 
     def _has_custom_base_url(self) -> bool:
         models = self._settings.models

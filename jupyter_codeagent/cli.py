@@ -68,7 +68,8 @@ def _add_run_parser(commands: Any) -> None:
         help="run the agents on a notebook file from the terminal (no browser needed)",
         description="Plan, write, review and run cells for TASK in NOTEBOOK with a kernel "
         "started for the run; the cells and their outputs are saved in the notebook. "
-        "Exit code: 0 done, 1 failed, 2 stopped (Ctrl-C).",
+        "Exit code: 0 done, 1 failed, 2 stopped (Ctrl-C or the step limit), 3 done but no "
+        "code ran for a request that needed it (nothing was computed).",
     )
     run.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file (created if missing)")
     run.add_argument("task", metavar="TASK", help="what the agents should do")
@@ -95,7 +96,12 @@ def _add_run_parser(commands: Any) -> None:
         metavar="PATH",
         help="SQLite file that keeps the session (default: a temporary one)",
     )
-    run.add_argument("--verbose", "-v", action="store_true", help="log what the services do")
+    run.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="stream the agents' text and tool calls as they happen, and log what the services do",
+    )
     run.set_defaults(handler=_cmd_run)
 
 

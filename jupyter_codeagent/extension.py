@@ -324,14 +324,16 @@ class CodeAgentExtension(ExtensionApp):
     def _default_kernel_keeps_secrets(self) -> bool:
         return env_kernel_keeps_secrets()
 
-    def _install_sandbox(self) -> None:
+    def install_sandbox(self, db_path: str | None = None) -> None:
+        """Route the kernels this process starts through the sandbox (the server's, or
+        the headless run's standalone managers when there is no server app)."""
         install_sandbox(
             self.serverapp,
             mode=self.sandbox,
             network=self.sandbox_network,
             keep_secrets=self.kernel_keeps_secrets,
             secret_values=lambda: self.model_settings().secrets(),
-            db_path=self.agent_settings().db_path,
+            db_path=db_path or self.agent_settings().db_path,
             logger=self.log,
         )
 
@@ -387,7 +389,7 @@ class CodeAgentExtension(ExtensionApp):
     def initialize_settings(self) -> None:
         serverapp = self.serverapp
         assert serverapp is not None  # jupyter_server calls this once the server exists
-        self._install_sandbox()
+        self.install_sandbox()
         app = CodeAgentApp.build(
             version=__version__,
             settings=self.codeagent_settings(),

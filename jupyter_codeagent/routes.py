@@ -188,7 +188,7 @@ class ApproveHandler(CodeAgentHandler):
     @authorized
     async def post(self, session_id: str, cell_id: str) -> None:
         source = self.read_json().get("source")
-        self.sessions.get(session_id).approve(cell_id, source, user=self.user_name)
+        await self.sessions.get(session_id).approve(cell_id, source, user=self.user_name)
         self.write_json({"cell_id": cell_id, "decision": "approved"})
 
 

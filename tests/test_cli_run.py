@@ -24,6 +24,7 @@ from agent_harness import new_script, tool_results_text
 from jupyter_codeagent.store import SessionStore
 from jupyter_codeagent.testing.agent_script import RoleScript, call, finish, plan, propose, review
 from jupyter_codeagent.testing.fake_model_server import FakeModelServer
+from jupyter_codeagent.testing.fake_script import FakeReply, FakeToolCall
 
 RUN_TIMEOUT = 60
 WRITE_MARKER = "open('marker.txt', 'w').write('ran')"
@@ -154,7 +155,9 @@ def test_always_without_a_terminal_rejects_the_cell(
 
     result = run_cli(env, notebook, "--approval", "always")
 
-    assert result.returncode == 0, result.stdout + result.stderr
+    # Asked to compute, nothing ran: the run says so and the exit code is 3, not 0.
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Run done. No code ran." in result.stdout
     assert not (work / "marker.txt").exists()
     assert "no interactive approval available" in result.stdout and "--yes" in result.stdout
     assert "no interactive approval available" in tool_results_text(script.requests_of("coder")[-1])
@@ -323,3 +326,25 @@ def _wait_for_line(lines: queue.Queue[str], match: Any, *, count: int) -> str:
         if match(line):
             count -= 1
     return "".join(seen)
+
+
+def test_verbose_streams_the_text_and_the_tool_calls(
+    script: RoleScript, env: dict[str, str], work: Path
+) -> None:
+    script.planner(
+        FakeReply(
+            text="Let me plan this.",
+            tool_calls=[FakeToolCall("create_plan", {"tasks": [{"title": "Add"}]})],
+        )
+    )
+    script.coder(propose("print(20 + 22)", "Add."), finish("It is 42."))
+    script.reviewer(review("approve"))
+    notebook = work / "analysis.ipynb"
+
+    result = run_cli(env, notebook, "--approval", "always", "--yes", "--verbose")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "[planner] Let me plan this." in out
+    assert "(planner) -> create_plan(tasks=" in out
+    assert "(coder) <- propose_cell ok:" in out and "42" in out

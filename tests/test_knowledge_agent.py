@@ -12,11 +12,11 @@ from agent_harness import Api, model_config, new_script, tool_results_text
 
 from jupyter_codeagent.testing.agent_script import (
     call,
+    context_of,
     finish,
     plan,
     propose,
     review,
-    system_prompt_of,
     text,
 )
 from jupyter_codeagent.testing.fake_model_server import FakeModelServer
@@ -80,7 +80,7 @@ async def test_lookup_through_the_agent_loop_and_file_updates(
 
     first, second = script.requests_of("planner")
     # The prompt carries the catalog of titles only, never the bodies.
-    system = system_prompt_of(first)
+    system = context_of(first)
     assert "Knowledge topics (lookup_context(query) returns them):" in system
     assert "- .codeagent/knowledge/glossary.md: Pipeline; Region" in system
     assert "PIPE-DEF" not in json.dumps(first.body)
@@ -97,7 +97,7 @@ async def test_lookup_through_the_agent_loop_and_file_updates(
     await api.send(session["id"], "What is churn?")
     assert (await events.until_type("run_finished"))["status"] == "done"
     planner_calls = script.requests_of("planner")
-    assert "Churn" in system_prompt_of(planner_calls[2])  # the catalog is current too
+    assert "Churn" in context_of(planner_calls[2])  # the catalog is current too
     assert "CHURN-DEF" in tool_results_text(planner_calls[3])
     events.close()
 
@@ -110,7 +110,7 @@ async def test_lookup_without_a_knowledge_folder(api: Api, fake: Any) -> None:
     await api.send(session["id"], "What is the pipeline?")
     assert (await events.until_type("run_finished"))["status"] == "done"
     first, second = script.requests_of("planner")
-    assert "Knowledge topics" not in system_prompt_of(first)
+    assert "Knowledge topics" not in context_of(first)
     assert "The knowledge base is empty: add Markdown files to .codeagent/knowledge" in (
         tool_results_text(second)
     )
@@ -129,7 +129,11 @@ async def test_at_pins_resolve_variables_and_topics(api: Api, fake: Any, knowled
     await api.send(session["id"], "load sales.csv")
     assert (await events.until_type("run_finished"))["status"] == "done"
 
+    # A planner that answers a question about the data in prose is not believed: the
+    # coder computes the answer.
     script.planner(text("Answered."))
+    script.coder(propose("sales.groupby('region')['revenue'].sum()"), finish("Computed."))
+    script.reviewer(review())
     message = (
         'Total revenue of @sales per @region, see @"Pipeline" too; ask bob@example.com; '
         "not `@decorator` code; and @nothing_here."

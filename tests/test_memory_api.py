@@ -11,11 +11,11 @@ from agent_harness import Api, model_config, new_script, tool_results_text
 
 from jupyter_codeagent.extension import SERVICES_KEY
 from jupyter_codeagent.testing.agent_script import (
+    context_of,
     finish,
     plan,
     propose,
     review,
-    system_prompt_of,
     text,
 )
 from jupyter_codeagent.testing.fake_model_server import FakeModelServer
@@ -92,20 +92,18 @@ async def test_registry_follows_cells_that_create_change_and_delete(
     assert objects["a"]["summary"] == "str 'text'"
     assert objects["c"]["created_cell"] == second and objects["c"]["changed_cell"] is None
 
-    # The coder's call after each cell saw the registry as it was then.
-    after_first = system_prompt_of(script.requests_of("coder")[1])
-    assert f"- b: list 3 items (created turn 1, cell {first})" in after_first
-    after_second = system_prompt_of(script.requests_of("coder")[2])
-    assert f"- a: str 'text' (created turn 1, cell {first}; changed turn 1, cell {second})" in (
-        after_second
-    )
-    assert "- b:" not in after_second
+    # Within a run the context message stays as the run started (a prompt cache reuses
+    # it); the coder learns what each cell changed from that cell's result.
+    calls = script.requests_of("coder")
+    assert context_of(calls[1]) == context_of(calls[0])
+    assert '"variables_changed":{"created":["a","b"]}' in tool_results_text(calls[1])
+    assert '"changed":["a"],"deleted":["b"]' in tool_results_text(calls[2])
 
     # The next turn's planner sees names and one-line summaries, never the data.
     script.planner(text("a holds a string."))
     await api.send(session["id"], "what is a?")
     assert (await events.until_type("run_finished"))["status"] == "done"
-    planner_system = system_prompt_of(script.requests_of("planner")[-1])
+    planner_system = context_of(script.requests_of("planner")[-1])
     assert "Data objects in the kernel (inspect_variable gives detail):" in planner_system
     assert f"- c: dict 1 keys (created turn 1, cell {second})" in planner_system
     assert "- b:" not in planner_system
@@ -135,7 +133,7 @@ async def test_summarizer_folds_aged_out_turns_into_the_prompt(api: Api, fake: A
     assert "SECOND-Q" not in folded
 
     third = script.requests_of("planner")[-1]
-    assert "SUMMARY: revenue is in EUR (turn 1)." in system_prompt_of(third)
+    assert "SUMMARY: revenue is in EUR (turn 1)." in context_of(third)
     everything = json.dumps(third.body)
     assert "FIRST-Q" not in everything  # only through the summary
     assert "SECOND-Q" in everything and "Churn is 4%." in everything  # the recent turn

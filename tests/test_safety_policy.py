@@ -65,10 +65,12 @@ MATRIX = [
     ("risky", "low", None, "low", "ask", None),
     ("risky", "medium", "approve", "low", "ask", None),
     ("risky", "high", "approve", "low", "ask", None),
-    # never: runs unless blocked
+    # never: runs unless blocked, and fails closed: no usable review or an unaddressed
+    # "revise" asks the user
     ("never", "low", "approve", "low", "run", "policy:never"),
-    ("never", "medium", "revise", "high", "run", "policy:never"),
-    ("never", "high", None, None, "run", "policy:never"),
+    ("never", "medium", "revise", "high", "ask", None),
+    ("never", "high", None, None, "ask", None),
+    ("never", "high", "approve", "high", "run", "policy:never"),
     ("never", "info", "approve", "medium", "run", "policy:never"),
 ]
 
@@ -97,6 +99,8 @@ def _expected(policy: str, report: str, verdict: str | None, risk: str | None) -
         return "block"
     if policy == "always":
         return "ask"
+    if verdict in (None, "revise"):
+        return "ask"  # fail closed: no usable review, or changes not made
     if policy == "never":
         return "run"
     all_low = report in ("low", "info") and verdict == "approve" and risk in ("low", None)
@@ -123,7 +127,29 @@ def test_reasons_say_why() -> None:
     assert "reviewer rates it medium" in decide("risky", LOW, "approve", "medium").reason
     assert "changes" in decide("risky", LOW, "revise", "low").reason
     assert "no reviewer" in decide("risky", LOW, None).reason
-    assert "'never'" in decide("never", HIGH, None).reason
+    assert "'never'" in decide("never", HIGH, "approve").reason
+    assert "no reviewer" in decide("never", HIGH, None).reason
+
+
+@pytest.mark.parametrize("policy", ["risky", "never"])
+def test_without_a_sandbox_unattended_policies_ask(policy: str) -> None:
+    decision = decide(
+        policy, LOW, "approve", "low", sandboxed=False, unsandboxed_reason="bubblewrap missing"
+    )
+    assert decision.action == "ask" and decision.approved_by is None
+    assert "sandboxed" in decision.reason and "bubblewrap missing" in decision.reason
+    # ... but blocking still wins, and "always" is unchanged.
+    assert decide(policy, BLOCKING, "approve", "low", sandboxed=False).action == "block"
+
+
+def test_an_incomplete_analysis_is_never_run_unattended() -> None:
+    from jupyter_codeagent.safety import fail_closed_report
+
+    report = fail_closed_report("timeout")
+    for policy in ("risky", "never"):
+        decision = decide(policy, report, "approve", "low")
+        assert decision.action == "ask", policy
+        assert "could not finish" in decision.reason or "risk" in decision.reason
 
 
 def test_several_blocking_findings_are_counted() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..events import AgentRole
+from ..errors import StepLimitReached
+from ..events import MessagePosted
 from ..kernel import ToolText, VariableSummary
 from ..memory import MemorySources, SessionMemory
 from ..models import SystemMessage, UserMessage
@@ -13,6 +14,7 @@ from ..tools import RunContext
 from . import prompts
 from .coder import CoderSession
 from .loop import record_usage
+from .outcome import RunOutcome, fit_to_model, needs_data, partial_answer
 from .planner import plan_request
 
 # A failed task may send the plan back to the planner this many times per run.
@@ -20,27 +22,61 @@ MAX_PLAN_REVISIONS = 2
 SUMMARY_MAX_TOKENS = 800
 
 
-async def run_request(run: RunContext) -> tuple[str, AgentRole]:
-    """Handle the user's request; returns the closing text and the agent who wrote it."""
+async def run_request(run: RunContext) -> RunOutcome:
+    """Handle the user's request: plan, work, revise, finish."""
+    await fit_to_model(run)
     run.memory = await SessionMemory.prepare(memory_sources(run))
     outcome = await plan_request(run)
     if not outcome.planned:
-        return outcome.answer or "(The planner gave no answer.)", "planner"
+        if not needs_data(run.request, _known_names(run)):
+            return RunOutcome(summary=outcome.answer or NO_ANSWER, agent="planner")
+        # A data question answered in prose is a guess: the coder answers it with code.
+        if outcome.answer:
+            run.emit(MessagePosted(role="assistant", agent="planner", text=outcome.answer))
+        run.set_plan(run.plan.replaced_open_tasks([(_task_title(run.request), ANSWER_TASK)]))
     coder = CoderSession(run)
     revisions = 0
-    while True:
-        await coder.work()
-        if run.finished or coder.stalled:
-            break
-        if run.failed_tasks and revisions < MAX_PLAN_REVISIONS:
-            revisions += 1
-            note = "; ".join(run.failed_tasks)
-            run.failed_tasks.clear()
-            if (await plan_request(run, revision_note=note)).planned:
-                coder.plan_revised()
-        else:
-            run.failed_tasks.clear()  # no revisions left: the coder carries on as it can
-    return run.summary or "The run ended without a summary.", "coder"
+    try:
+        while True:
+            await coder.work()
+            if run.finished or coder.stalled:
+                break
+            if run.failed_tasks and revisions < MAX_PLAN_REVISIONS:
+                revisions += 1
+                note = "; ".join(run.failed_tasks)
+                run.failed_tasks.clear()
+                if (await plan_request(run, revision_note=note)).planned:
+                    coder.plan_revised()
+            else:
+                run.failed_tasks.clear()  # no revisions left: the coder carries on as it can
+    except StepLimitReached:
+        partial = partial_answer(run)
+        if partial:
+            run.emit(MessagePosted(role="assistant", agent="coder", text=partial))
+        raise
+    summary = run.summary or partial_answer(run) or "The run ended without a summary."
+    return RunOutcome(summary=summary, agent="coder", computed=run.ran_ok())
+
+
+NO_ANSWER = "(The planner gave no answer.)"
+ANSWER_TASK = "Answer the question with code that computes it from the data, and print it."
+
+
+def _task_title(request: str) -> str:
+    line = " ".join(request.split())
+    return "Answer: " + (line if len(line) <= 150 else line[:147] + "...")
+
+
+def _known_names(run: RunContext) -> set[str]:
+    """Variable names and data file names the request may refer to."""
+    memory = run.memory
+    names: set[str] = set()
+    if memory is not None:
+        names.update(memory.state.registry.objects)
+        for line in memory.files:  # "- data/sales.csv (2.1 kB): ..."
+            path = line[2:].split(" (", 1)[0]
+            names.update({path, path.rsplit("/", 1)[-1], path.rsplit("/", 1)[-1].split(".")[0]})
+    return names
 
 
 def memory_sources(run: RunContext) -> MemorySources:

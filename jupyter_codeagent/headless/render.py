@@ -95,9 +95,12 @@ def _joined(value: Any) -> str:
 class EventPrinter:
     """Prints each event worth a line; remembers what the final report needs."""
 
-    def __init__(self, out: TextIO, err: TextIO) -> None:
+    def __init__(self, out: TextIO, err: TextIO, *, verbose: bool = False) -> None:
         self.out = out
         self.err = err
+        #: Also stream the agents' text as it is written, and their tool calls.
+        self.verbose = verbose
+        self._streaming: str | None = None  # the agent whose text is being streamed
         self._plan: list[dict[str, Any]] | None = None
         self._last_message = ""
         self.usage: dict[str, Any] = {}
@@ -115,14 +118,25 @@ class EventPrinter:
     def show(self, event: EventRecord) -> None:
         data = event.data
         kind = event.type
+        if kind == "delta":
+            if self.verbose:
+                self._delta(str(data.get("agent", "")), str(data.get("text", "")))
+            return
+        self._end_stream()
+        if kind in ("tool_call", "tool_result"):
+            if self.verbose:
+                self.line(_tool_line(kind, data))
+            return
         if kind == "plan":
             tasks = list(data.get("tasks") or [])
             if tasks != self._plan:  # only when it changes: update_task repeats it
                 self._plan = tasks
                 self.line(plan_text(tasks))
         elif kind == "message" and data.get("role") != "user":
+            streamed = self._last_streamed == data.get("agent") and self.verbose
             self._last_message = str(data.get("text", ""))
-            self.line(f"[{data.get('agent') or data.get('role')}] {self._last_message}")
+            if not streamed:  # verbose already showed it as it was written
+                self.line(f"[{data.get('agent') or data.get('role')}] {self._last_message}")
         elif kind == "cell_proposed":
             self.cells[data["cell_id"]] = "proposed"
             self.line(proposal_text(data))
@@ -144,6 +158,24 @@ class EventPrinter:
         elif kind == "run_finished":
             self._finished(data)
 
+    _last_streamed: str | None = None
+
+    def _delta(self, agent: str, text: str) -> None:
+        if self._streaming != agent:
+            self._end_stream()
+            self.out.write(f"[{agent}] ")
+            self._streaming = agent
+        self.out.write(text)
+        self.out.flush()
+
+    def _end_stream(self) -> None:
+        if self._streaming is not None:
+            self.out.write("\n")
+            self._last_streamed = self._streaming
+            self._streaming = None
+        else:
+            self._last_streamed = None
+
     def _executed(self, data: dict[str, Any]) -> None:
         ok = data.get("status") == "ok"
         self.cells[data["cell_id"]] = "done" if ok else "error"
@@ -161,7 +193,7 @@ class EventPrinter:
         status = data.get("status", "failed")
         summary = str(data.get("summary") or "")
         self.line("")
-        self.line(f"Run {status}.")
+        self.line(f"Run {status}." + (" No code ran." if data.get("no_code_ran") else ""))
         if summary and summary != self._last_message:  # the coder already said it
             self.line(summary)
         if self.usage:
@@ -172,3 +204,19 @@ class EventPrinter:
             if self.usage.get("cost_usd") is not None:
                 tokens += f", ${float(self.usage['cost_usd']):.4f}"
             self.line(tokens)
+
+
+def _tool_line(kind: str, data: dict[str, Any]) -> str:
+    agent = data.get("agent", "?")
+    if kind == "tool_call":
+        arguments = ", ".join(
+            f"{key}={_short(value)}" for key, value in (data.get("arguments") or {}).items()
+        )
+        return f"  ({agent}) -> {data.get('name', '?')}({arguments})"
+    mark = "ok" if data.get("ok") else "error"
+    return f"  ({agent}) <- {data.get('name', '?')} {mark}: {_short(data.get('summary', ''))}"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "..."

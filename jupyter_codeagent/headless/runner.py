@@ -25,17 +25,25 @@ from .. import __version__
 from ..app import CodeAgentApp
 from ..errors import CodeAgentError
 from ..models.factory import check_configuration
+from ..sandbox import uninstall_sandbox
 from ..sessions import Session
 from ..store import EventRecord
 from .local_jupyter import LocalJupyter
 from .render import EventPrinter
-from .settings import headless_settings
+from .settings import headless_settings, install_cli_sandbox
 from .terminal import NO_ANSWER, NO_APPROVAL_REASON, LineReader, Terminal
 
 EXIT_DONE = 0
 EXIT_FAILED = 1
 EXIT_STOPPED = 2
-_EXIT_CODES = {"done": EXIT_DONE, "stopped": EXIT_STOPPED, "failed": EXIT_FAILED}
+#: Done, but no code ran for a request that needed it: nothing was computed.
+EXIT_NOTHING_COMPUTED = 3
+_EXIT_CODES = {
+    "done": EXIT_DONE,
+    "stopped": EXIT_STOPPED,
+    "failed": EXIT_FAILED,
+    "done_without_code": EXIT_NOTHING_COMPUTED,
+}
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -73,7 +81,7 @@ def run_notebook(
 
 
 async def _run(options: RunOptions, stdin: TextIO, out: TextIO, err: TextIO) -> int:
-    printer = EventPrinter(out, err)
+    printer = EventPrinter(out, err, verbose=options.verbose)
     notebook = os.path.abspath(os.path.expanduser(options.notebook))
     problem = _notebook_problem(notebook)
     if problem:
@@ -102,6 +110,7 @@ async def _run(options: RunOptions, stdin: TextIO, out: TextIO, err: TextIO) -> 
         printer.line(f"notebook: {notebook}")
         if not os.path.exists(notebook):  # a new notebook, so the run has a file from the start
             nbformat.write(nbformat.v4.new_notebook(), notebook)
+        install_cli_sandbox(db_path)
         jupyter = LocalJupyter(root_dir)
         app: CodeAgentApp | None = None
         try:
@@ -131,6 +140,7 @@ async def _run(options: RunOptions, stdin: TextIO, out: TextIO, err: TextIO) -> 
             # The kernel is ours (started for this run): never leave it behind.
             if app is not None:
                 await app.close()
+            uninstall_sandbox()
             await jupyter.close()
 
 
@@ -192,7 +202,10 @@ class RunDriver:
             elif event.type == "question":
                 await self._answer(event.data)
             elif event.type == "run_finished":
-                return str(event.data.get("status", "failed"))
+                status = str(event.data.get("status", "failed"))
+                if status == "done" and event.data.get("no_code_ran"):
+                    return "done_without_code"
+                return status
 
     def _drain(self, queue: asyncio.Queue[EventRecord]) -> str:
         """Print what the stopped run said last; it is stopped whatever it reports."""
@@ -209,31 +222,33 @@ class RunDriver:
         original = str(data.get("source", ""))
         if self.approve_all:
             self.printer.line("  approved (--yes)")
-            self._apply(cell_id, "approve")
+            await self._apply(cell_id, "approve")
             return
         if self.terminal is None or self.terminal.closed:
             self.printer.line(
                 f"  not run: {NO_APPROVAL_REASON} (stdin is not a terminal; "
                 "pass --yes to approve cells, or --interactive to answer on stdin)"
             )
-            self._apply(cell_id, "reject", reason=NO_APPROVAL_REASON)
+            await self._apply(cell_id, "reject", reason=NO_APPROVAL_REASON)
             return
         source = original
         while True:
             answer = await self.terminal.approve_cell(source, original)
-            error = self._apply(cell_id, answer.action, source=answer.source, reason=answer.reason)
+            error = await self._apply(
+                cell_id, answer.action, source=answer.source, reason=answer.reason
+            )
             if error is None or answer.action != "approve":
                 return
             # An edit the analyzer blocks: say why and let the user decide again.
             self.terminal.say(error)
             source = answer.source or source
 
-    def _apply(
+    async def _apply(
         self, cell_id: str, action: str, *, source: str | None = None, reason: str | None = None
     ) -> str | None:
         try:
             if action == "approve":
-                self.session.approve(cell_id, source)
+                await self.session.approve(cell_id, source)
             else:
                 self.session.reject(cell_id, reason)
         except CodeAgentError as error:

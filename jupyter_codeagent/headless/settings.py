@@ -43,3 +43,10 @@ def headless_settings(
         knowledge_dirs=knowledge,
     )
     return Settings(models=model_settings, agents=agents)
+
+
+def install_cli_sandbox(db_path: str) -> None:
+    """The headless run's kernels go through the sandbox exactly as the server's do."""
+    from ..extension import CodeAgentExtension
+
+    CodeAgentExtension().install_sandbox(db_path=db_path)

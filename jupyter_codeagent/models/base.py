@@ -118,7 +118,7 @@ def parse_tool_arguments(raw: str) -> tuple[dict[str, Any] | None, str | None]:
     if not raw.strip():
         return {}, None
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, strict=False)  # raw newlines in code strings are common
     except ValueError as exc:
         return None, f"the arguments are not valid JSON ({exc})"
     if not isinstance(value, dict):

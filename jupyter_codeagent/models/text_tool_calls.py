@@ -46,7 +46,8 @@ _BROKEN_CALL = re.compile(
     r'"(?:arguments|parameters|input|args)"\s*:\s*(.*)\}\s*\Z',
     re.DOTALL,
 )
-_decoder = json.JSONDecoder()
+# strict=False: models write code with raw newlines and tabs inside JSON strings.
+_decoder = json.JSONDecoder(strict=False)
 
 Span = tuple[int, int]
 

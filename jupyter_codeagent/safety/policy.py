@@ -41,12 +41,18 @@ def decide(
     report: RiskReport,
     verdict: Verdict | None,
     reviewer_risk: str | None = None,
+    *,
+    sandboxed: bool = True,
+    unsandboxed_reason: str | None = None,
 ) -> GateDecision:
     """Apply the approval policy to one reviewed cell.
 
-    ``verdict`` is the reviewer's (None when no review happened); ``reviewer_risk`` is
-    the risk the reviewer gave (``low``/``medium``/``high``; anything else counts as
-    not low). An unknown policy or verdict is a programming error: ValueError.
+    ``verdict`` is the reviewer's (None when no usable review happened); ``reviewer_risk``
+    is the risk the reviewer gave (``low``/``medium``/``high``; anything else counts as
+    not low). ``sandboxed`` says whether the kernel runs in a sandbox: unattended
+    policies run cells only there. Every doubt — no usable review, a "revise" that was
+    not addressed, an analysis that could not finish, no sandbox — asks the user, under
+    every policy (fail closed). An unknown policy or verdict is our bug: ValueError.
     """
     if policy not in POLICIES:
         raise ValueError(f"unknown approval policy {policy!r}; expected one of {POLICIES}")
@@ -72,7 +78,22 @@ def decide(
         return GateDecision(
             action="ask", reason="Waiting for your approval: the policy is to ask for every cell."
         )
+    doubts: list[str] = []
+    if not sandboxed:
+        why = f" ({unsandboxed_reason})" if unsandboxed_reason else ""
+        doubts.append(
+            f"the '{policy}' policy runs cells unattended only in a sandboxed kernel, and "
+            f"this kernel is not sandboxed{why}"
+        )
+    if report.requires_approval:
+        doubts.append("the safety check could not finish its analysis")
+    if verdict is None:
+        doubts.append("no reviewer has approved it")
+    elif verdict == "revise":
+        doubts.append("the reviewer still asks for changes")
     if policy == "never":
+        if doubts:
+            return GateDecision(action="ask", reason=_waiting(doubts))
         return GateDecision(
             action="run",
             reason="Runs without asking: the approval policy is 'never' and nothing blocks it.",
@@ -80,24 +101,21 @@ def decide(
         )
 
     # policy == "risky": run only what both the analyzer and the reviewer call low risk.
-    concerns: list[str] = []
     if report.risk != "low":
         worst = max(report.findings, key=lambda f: SEVERITY_RANK[f.severity], default=None)
         detail = f" ({worst.message})" if worst is not None else ""
-        concerns.append(f"the safety check rates it {report.risk} risk{detail}")
-    if verdict is None:
-        concerns.append("no reviewer has approved it")
-    elif verdict != "approve":
-        concerns.append("the reviewer asked for changes")
+        doubts.append(f"the safety check rates it {report.risk} risk{detail}")
     if reviewer_risk is not None and reviewer_risk != "low":
-        concerns.append(f"the reviewer rates it {reviewer_risk} risk")
-    if concerns:
-        return GateDecision(
-            action="ask", reason="Waiting for your approval: " + "; ".join(concerns) + "."
-        )
+        doubts.append(f"the reviewer rates it {reviewer_risk} risk")
+    if doubts:
+        return GateDecision(action="ask", reason=_waiting(doubts))
     return GateDecision(
         action="run",
         reason="Runs without asking: the safety check and the reviewer both rate it low "
         "risk (approval policy 'risky').",
         approved_by="policy:risky",
     )
+
+
+def _waiting(doubts: list[str]) -> str:
+    return "Waiting for your approval: " + "; ".join(doubts) + "."

@@ -11,6 +11,7 @@ Every step is linear in the size of the cell, and the cell's size is capped
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 
 from .context import AnalysisContext, NestedPython
@@ -89,6 +90,11 @@ def _analyze(
         findings += analyze_escape(escape, ctx)
     try:
         tree = parse_python(cell.python)
+        misplaced = outside_function(tree)
+        if misplaced is not None:  # only the compiler, not the parser, refuses these
+            raise SyntaxError(
+                f"'{misplaced[0]}' outside a function", ("<cell>", misplaced[1], 1, "")
+            )
     except SyntaxError as error:
         if report_syntax:
             findings.append(_syntax_finding(error))
@@ -112,6 +118,21 @@ def _analyze(
             finding("unanalysable", "block", "The code is too deeply nested to check — blocked", 1)
         )
     return findings
+
+
+def outside_function(tree: ast.Module) -> tuple[str, int] | None:
+    """The first ``return``/``yield`` at the top level of the cell, and its line."""
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Return):
+            return "return", node.lineno
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return "yield", node.lineno
+        todo.extend(ast.iter_child_nodes(node))
+    return None
 
 
 def _syntax_finding(error: SyntaxError) -> RiskFinding:

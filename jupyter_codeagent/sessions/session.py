@@ -10,11 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
 from ..agents import new_reviewer, run_request
-from ..errors import BadRequest, CodeAgentError, Conflict, NotFound, StepLimitReached
+from ..errors import (
+    BadRequest,
+    CodeAgentError,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    StepLimitReached,
+)
 from ..events import (
     AgentRole,
     ErrorReported,
@@ -26,13 +34,13 @@ from ..events import (
     RunStatus,
     TextDelta,
 )
-from ..safety import analyze_code
+from ..safety import MAX_SOURCE_CHARS, analyze_code_async
 from ..safety.audit import AuditLog
 from ..settings import Settings, parse_choices
 from ..store import EventRecord, SessionRecord
 from ..store.timeline import TimelinePage
 from ..tools import AppContext, Plan, RunContext, UserDecision
-from ..tools.context import new_id
+from ..tools.context import SessionFactsLog, new_id
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +68,8 @@ class Session:
         self._last_variables: list[dict[str, Any]] = []
         # Text streamed by each agent since its last message: what a stop would cut off.
         self._drafts: dict[str, str] = {}
+        # What this session's cells read, wrote and created (the analyzer's facts).
+        self._facts = SessionFactsLog()
 
     # --- events -------------------------------------------------------------------
 
@@ -137,6 +147,7 @@ class Session:
             turn=turn,
             request=text,
             plan=Plan.from_json(self.store.get_plan(self.id)),
+            facts=self._facts,
         )
         self._drafts.clear()
         self._task = asyncio.create_task(
@@ -149,9 +160,11 @@ class Session:
         summary: str | None = None
         agent: AgentRole = "coder"
         explained = False  # an ``error`` event already says why the run ended
+        no_code_ran: bool | None = None
         try:
-            summary, agent = await run_request(run)
-            status = "done"
+            outcome = await run_request(run)
+            summary, agent, status = outcome.honest_summary(), outcome.agent, "done"
+            no_code_ran = True if outcome.computed is False else None
         except asyncio.CancelledError:
             status, summary = "stopped", "Stopped by the user."
         except CodeAgentError as error:
@@ -172,7 +185,14 @@ class Session:
             )
         self._keep_cut_off_text(closing=agent if status == "done" else None)
         self._set_status(status)
-        self.emit(RunFinished(status=status, summary=None if explained else summary, agent=agent))
+        self.emit(
+            RunFinished(
+                status=status,
+                summary=None if explained else summary,
+                agent=agent,
+                no_code_ran=no_code_ran,
+            )
+        )
         # Every streamed text now lives on in a message or the summary.
         self.store.fold_deltas(self.id, started_seq)
 
@@ -241,16 +261,28 @@ class Session:
             if self.running:
                 self._set_status("running")
 
-    def approve(self, cell_id: str, source: Any = None, *, user: str | None = None) -> None:
-        future = self._waiting_cell(cell_id)
+    async def approve(self, cell_id: str, source: Any = None, *, user: str | None = None) -> None:
+        self._waiting_cell(cell_id)
         if source is not None:
             if not isinstance(source, str) or not source.strip():
                 raise BadRequest("'source' must be a non-empty string when given.")
-            report = analyze_code(source, root_dir=self.app.root_dir)
+            if len(source) > MAX_SOURCE_CHARS:
+                raise PayloadTooLarge(
+                    f"The edited cell has {len(source):,} characters; cells are limited to "
+                    f"{MAX_SOURCE_CHARS:,}."
+                )
+            report = await analyze_code_async(
+                source,
+                root_dir=self.app.root_dir,
+                cwd=os.path.join(self.app.root_dir, os.path.dirname(self.notebook_path)),
+            )
             if report.blocking:
                 reasons = "; ".join(f.message for f in report.findings if f.severity == "block")
                 raise Conflict(f"The edited cell cannot run: {reasons}")
-        future.set_result(UserDecision(action="approve", source=source, user=user))
+        # Looked up again: the analysis awaited, and the run may have ended meanwhile.
+        self._waiting_cell(cell_id).set_result(
+            UserDecision(action="approve", source=source, user=user)
+        )
 
     def reject(self, cell_id: str, reason: Any = None, *, user: str | None = None) -> None:
         if reason is not None and not isinstance(reason, str):

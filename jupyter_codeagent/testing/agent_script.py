@@ -45,6 +45,23 @@ def system_prompt_of(request: RecordedRequest) -> str:
     return ""
 
 
+def context_of(request: RecordedRequest) -> str:
+    """The system prompt and the session context message that follows it (the agents
+    send the context in its own message, after the static role prompt)."""
+    parts = [system_prompt_of(request)]
+    for message in request.messages:
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        texts = (
+            [content]
+            if isinstance(content, str)
+            else [b.get("text", "") for b in content or () if isinstance(b, dict)]
+        )
+        parts.extend(t for t in texts if t.startswith("# Session context"))
+    return "\n\n".join(parts)
+
+
 def role_of(request: RecordedRequest) -> str | None:
     prompt = system_prompt_of(request)
     for role, marker in ROLE_MARKERS.items():

@@ -6,6 +6,7 @@ Every cell the coder proposes walks this path; nothing reaches the kernel around
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -13,8 +14,9 @@ from pydantic import Field
 
 from ..events import Finding, MessagePosted, Review, Variable, VariablesChanged
 from ..kernel import NamespaceDiff
-from ..safety import RiskReport, analyze_code, decide
+from ..safety import RiskReport, SessionFacts, analyze_code_async, cell_io, decide
 from ..safety.audit import AuditLog, AuditSubject
+from ..sandbox import sandbox_status
 from .base import as_json, tool
 from .cell_log import CellLog
 from .context import CellResult, new_id
@@ -33,7 +35,7 @@ async def propose_cell(
     code: Annotated[str, Field(min_length=1, max_length=MAX_CELL_CHARS)],
     explanation: Annotated[
         str, Field(description="One or two sentences for the user: what the cell does and why.")
-    ],
+    ] = "",
     task_id: Annotated[str, Field(description="The plan task this cell works on.")] = "",
 ) -> str:
     """Propose one Python code cell for the user's notebook. It is checked by a static
@@ -41,7 +43,7 @@ async def propose_cell(
     Returns the review, the user's decision and, if it ran, its outputs or error."""
     task = find_task(run, task_id) if task_id else current_task(run)
     explanation = explanation.strip()
-    report = analyze_code(code, root_dir=run.root_dir)
+    report = await analyze(run, code)
     if report.blocking:
         review = CellReview(
             verdict="block", risk="high", comments="Blocked by the static analysis before review."
@@ -65,6 +67,8 @@ async def propose_cell(
             }
         )
     run.review_rounds = 0
+    if task is not None:
+        run.tried.add(task.id)
     return await _gate(run, code, explanation, task.id if task else None, report, review)
 
 
@@ -89,7 +93,15 @@ async def _gate(
         reviewer_risk=review.risk,
     )
     audit = AuditLog(run.app.store)
-    gate = decide(run.settings.agents.approval, report, review.verdict, review.risk)
+    sandboxed, why_not = await _isolated(run)
+    gate = decide(
+        run.settings.agents.approval,
+        report,
+        review.verdict,
+        review.risk,
+        sandboxed=sandboxed,
+        unsandboxed_reason=why_not,
+    )
     if gate.action == "block":
         cells.blocked(
             cell_id=cell_id,
@@ -142,8 +154,7 @@ async def _gate(
         )
     source = decision.source if decision.source is not None else code
     if source != code:  # the audit records the findings of the code that runs
-        edited = analyze_code(source, root_dir=run.root_dir)
-        subject = replace(subject, code=source, report=edited)
+        subject = replace(subject, code=source, report=await analyze(run, source))
     return await _execute(
         run, cells, audit, subject, source, approved_by=decision.user or "user", by_user=True
     )
@@ -179,6 +190,8 @@ async def _execute(
     finally:
         run.executing_kernel = None
     await cells.executed(cell_id, result)
+    if result.status == "ok":
+        _learn(run, source)
     detail = f"{result.error_name}: {result.error_value}" if result.status == "error" else ""
     audit.finished(audit_id, outcome="ok" if result.status == "ok" else "error", detail=detail)
     output = run.app.bridge.outputs_for_model(result, limit=run.settings.agents.output_limit_chars)
@@ -200,6 +213,53 @@ async def _execute(
     if changes:
         body["variables_changed"] = changes
     return as_json(body)
+
+
+async def analyze(run: RunContext, code: str) -> RiskReport:
+    """The static analysis of ``code`` with what the session knows, off the event loop
+    and time-capped (an analysis that cannot finish asks the user, whatever the policy)."""
+    facts = run.facts
+    registry = run.memory.state.registry if run.memory is not None else None
+    user_objects = (
+        {name for name, obj in registry.objects.items() if obj.created_cell is None}
+        if registry is not None
+        else set()
+    )
+    session = SessionFacts.of(
+        files_read=facts.files_read,
+        files_written=facts.files_written,
+        user_objects=user_objects - facts.agent_names,
+    )
+    return await analyze_code_async(
+        code, root_dir=run.root_dir, cwd=notebook_folder(run), session=session
+    )
+
+
+def notebook_folder(run: RunContext) -> str:
+    """The kernel's working directory: the notebook's folder, absolute."""
+    return os.path.join(run.root_dir, os.path.dirname(run.notebook_path))
+
+
+def _learn(run: RunContext, source: str) -> None:
+    """What a cell that ran read, wrote and created: facts for the next analyses."""
+    try:
+        io = cell_io(source, root_dir=run.root_dir, cwd=notebook_folder(run))
+    except (SyntaxError, ValueError, RecursionError):
+        return
+    run.facts.files_read.update(io.reads)
+    run.facts.files_written.update(io.writes)
+    run.facts.agent_names.update(io.binds)
+
+
+async def _isolated(run: RunContext) -> tuple[bool, str | None]:
+    """Whether the run's kernel is sandboxed, and if not, why (for the user)."""
+    if run.app.remote_kernels:
+        return True, None  # the gateway's kernel container is the boundary
+    isolation = run.app.kernel_isolation(await run.kernel_id())
+    if isolation.sandboxed:
+        return True, None
+    status = sandbox_status()
+    return False, status.reason or "the sandbox is off (CODEAGENT_SANDBOX=off)"
 
 
 def _started(run: RunContext, task_id: str) -> None:

@@ -23,6 +23,7 @@ from ..models import ChatModel
 from ..models.registry import ModelRegistry
 from ..notebook import NotebookWriter
 from ..notebook.live_hub import LiveNotebookHub
+from ..sandbox import KernelIsolation
 from ..settings import Settings
 from ..store import SessionStore
 from .plan import Plan
@@ -41,6 +42,13 @@ class AppContext:
     root_dir: str
     #: Browsers that have a notebook open (None for the headless CLI: files only).
     live_hub: LiveNotebookHub | None = None
+    #: How a running kernel was started (sandboxed or not), by kernel id.
+    kernel_isolation: Callable[[str], KernelIsolation] = lambda kernel_id: KernelIsolation(
+        sandboxed=False
+    )
+    #: Kernels run on a Kernel/Enterprise Gateway: its kernel container is the isolation
+    #: boundary, so unattended policies are the administrator's call there.
+    remote_kernels: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +68,16 @@ class HumanChannel(Protocol):
     async def cell_decision(self, cell_id: str) -> UserDecision: ...
 
     async def ask(self, question: str) -> str: ...
+
+
+@dataclass(kw_only=True)
+class SessionFactsLog:
+    """What the session's cells read, wrote and created so far (for the analyzer's
+    data-loss findings); kept by the session across its runs."""
+
+    files_read: set[str] = field(default_factory=set)
+    files_written: set[str] = field(default_factory=set)
+    agent_names: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +121,8 @@ class RunContext:
     executing_kernel: str | None = None
     #: The cells this run executed, in order.
     results: list[CellResult] = field(default_factory=list)
+    #: Tasks a cell was proposed for in this run (whether it ran or not).
+    tried: set[str] = field(default_factory=set)
     #: Goes up with every change of a cell or the plan: a step that did not move it made
     #: no progress (the loop guards count those).
     progress: int = 0
@@ -115,6 +135,8 @@ class RunContext:
     finished: bool = False
     #: Review rounds of the cell being proposed (a revision sends it back to the coder).
     review_rounds: int = 0
+    #: Files the session read and wrote, names its agent cells created.
+    facts: SessionFactsLog = field(default_factory=SessionFactsLog)
     #: The session's memory tiers, prepared when the run starts.
     memory: SessionMemory | None = None
     #: Where ``submit_review`` leaves the reviewer's answer for the reviewer agent.

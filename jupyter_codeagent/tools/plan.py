@@ -158,6 +158,9 @@ async def finish(run: RunContext, summary: Annotated[str, Field(min_length=1)]) 
     for task in plan.open_tasks():  # the bookkeeping follows from the cells where it can
         if run.ran_ok(task.id):
             plan = plan.with_status(task.id, "done")
+        elif task.id in run.tried:
+            note = task.note or "none of its cells ran (blocked, rejected or failed)"
+            plan = plan.with_status(task.id, "failed", note)
     if plan is not run.plan:
         run.set_plan(plan)
     still_open = run.plan.open_tasks()

@@ -1,0 +1,338 @@
+"""What real (small, local) models do, and honest outcomes: through the API with a real
+kernel, the real openai SDK and the fake model server replaying what models really send.
+
+The replies marked "recorded" are real Qwen2.5-Coder-0.5B answers from
+``tests/fixtures/real_replies`` (see its README for how they were recorded).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from agent_harness import Api, model_config, new_script, tool_results_text
+
+from jupyter_codeagent.testing.agent_script import (
+    call,
+    context_of,
+    finish,
+    plan,
+    propose,
+    review,
+    text,
+)
+from jupyter_codeagent.testing.fake_model_server import FakeModelServer
+from jupyter_codeagent.testing.fake_script import FakeReply, FakeToolCall
+
+REPLIES = Path(__file__).parent / "fixtures" / "real_replies"
+CSV = "name,age\nann,31\nbob,45\ncid,27\n"
+
+
+def recorded(case: str, temperature: float = 0.0) -> str:
+    """The text of a recorded real reply (the model wrote its tool call as text)."""
+    for entry in json.loads((REPLIES / "no_template.json").read_text()):
+        if entry["case"] == case and entry["temperature"] == temperature:
+            return str(entry["response"]["choices"][0]["message"]["content"])
+    raise KeyError(case)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Any:
+    with FakeModelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def extra() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def jp_server_config(
+    jp_server_config: dict[str, Any], fake: Any, extra: dict[str, Any]
+) -> dict[str, Any]:
+    jp_server_config["CodeAgentExtension"] = model_config(fake, "openai", "always", **extra)
+    return jp_server_config
+
+
+@pytest.fixture
+def api(jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Path) -> Api:
+    (jp_root_dir / "titanic.csv").write_text(CSV)
+    return Api(jp_fetch, jp_ws_fetch)
+
+
+async def _start(api: Api, text: str) -> tuple[str, Any]:
+    session = await api.create_session()
+    events = await api.events(session["id"])
+    await api.send(session["id"], text)
+    return session["id"], events
+
+
+async def _approve_all(api: Api, session_id: str, events: Any) -> dict[str, Any]:
+    """Approve every cell until the run ends; the run_finished event."""
+    while True:
+        event = await events.until(lambda e: e["type"] in ("cell_proposed", "run_finished"))
+        if event["type"] == "run_finished":
+            return event
+        if event["needs_approval"]:
+            await api.approve(session_id, event["cell_id"])
+
+
+async def test_a_tool_call_written_as_json_text_is_run(api: Api, fake: Any) -> None:
+    """recorded: propose_cell as a ```json block in the text, no native tool call. The
+    model's code ends in a module-level ``return``: proposed, then blocked as unparsable,
+    and the coder is told; its next (scripted) cell runs."""
+    script = new_script(fake)
+    script.planner(plan("Count the rows"))
+    script.coder(
+        FakeReply(text=recorded("propose_row_count", 0.7)),
+        propose("import pandas as pd\nprint(len(pd.read_csv('titanic.csv')))"),
+        finish("3 rows."),
+    )
+    script.reviewer(review())
+    session_id, events = await _start(api, "how many rows has titanic.csv?")
+    proposed = await events.until_type("cell_proposed")
+    assert "titanic = pd.read_csv('titanic.csv')" in proposed["source"]
+    blocked = await events.until_type("cell_blocked")
+    assert "does not parse" in blocked["reason"]
+    finished = await _approve_all(api, session_id, events)
+    assert finished["status"] == "done" and finished["summary"] == "3 rows."
+    assert "does not parse" in tool_results_text(script.requests_of("coder")[1])
+
+
+async def test_a_broken_call_written_as_text_goes_back_to_the_model(
+    api: Api, fake: Any
+) -> None:
+    """recorded: the JSON of the call is broken (a string closed with the wrong quote)."""
+    script = new_script(fake)
+    script.planner(plan("Count the rows"))
+    script.coder(
+        FakeReply(text=recorded("propose_row_count", 0.0)),
+        call("update_task", task_id="t1", status="failed", note="cannot"),
+        finish("Could not count."),
+    )
+    script.planner(text("Nothing else to try."))  # asked to revise after the failure
+    _, events = await _start(api, "how many rows has titanic.csv?")
+    finished = await events.until_type("run_finished")
+    assert finished["status"] == "done" and finished["no_code_ran"] is True
+    first_result = tool_results_text(script.requests_of("coder")[1])
+    assert "The call to `propose_cell` was not run" in first_result
+
+
+async def test_a_python_block_in_the_text_is_a_proposal(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(plan("Count the rows"))
+    script.coder(
+        text(
+            "Here is the cell:\n```python\nimport pandas as pd\nprint(len(pd.read_csv('titanic.csv')))\n```"
+        ),
+        finish("3 rows."),
+    )
+    script.reviewer(review())
+    session_id, events = await _start(api, "count the rows of titanic.csv")
+    proposed = await events.until_type("cell_proposed")
+    assert proposed["source"].startswith("import pandas as pd")
+    assert proposed["explanation"] == "Here is the cell:"
+    await api.approve(session_id, proposed["cell_id"])
+    executed = await events.until_type("cell_executed")
+    assert executed["outputs"][0]["text"] == "3\n"
+    assert (await events.until_type("run_finished"))["status"] == "done"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["approve", "Approve. Low risk: it only reads the file.", '{"verdict": "approve"}'],
+)
+async def test_a_reviewer_verdict_in_plain_words_is_a_verdict(
+    api: Api, fake: Any, answer: str
+) -> None:
+    script = new_script(fake)
+    script.planner(plan("Count"))
+    script.coder(propose("1 + 1"), finish("2."))
+    script.reviewer(text(answer))
+    session_id, events = await _start(api, "add")
+    proposed = await events.until_type("cell_proposed")
+    assert proposed["review"]["verdict"] == "approve"
+    # A bare verdict without a risk is not "low": it cannot run unattended under 'risky'.
+    expected = "low" if "Low risk" in answer else "medium"
+    assert proposed["review"]["risk"] == expected
+    await api.approve(session_id, proposed["cell_id"])
+    assert (await events.until_type("run_finished"))["status"] == "done"
+
+
+async def test_a_task_is_done_only_once_its_cell_ran(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(plan("Load", "Report"))
+    script.coder(
+        call("update_task", task_id="t1", status="done"),  # nothing ran yet: refused
+        finish("All done."),  # t1 and t2 untried: refused
+        propose("x = 42", task_id="t1"),
+        call("update_task", task_id="t1", status="done"),
+        call("update_task", task_id="t2", status="skipped", note="nothing to report"),
+        finish("x is 42."),
+    )
+    script.reviewer(review())
+    session_id, events = await _start(api, "compute x")
+    finished = await _approve_all(api, session_id, events)
+    assert finished["status"] == "done" and finished["summary"] == "x is 42."
+    calls = script.requests_of("coder")
+    assert "cannot be done yet: none of its cells ran" in tool_results_text(calls[1])
+    assert "Not finished: t1 (Load), t2 (Report) still open" in tool_results_text(calls[2])
+    tasks = (await api.get(session_id))["plan"]["tasks"]
+    assert [t["status"] for t in tasks] == ["done", "skipped"]
+
+
+async def test_a_run_without_code_says_so(api: Api, fake: Any) -> None:
+    """The coder gives up without proposing anything: the summary says no code ran."""
+    script = new_script(fake)
+    script.planner(plan("Average age"))
+    script.coder(
+        call("update_task", task_id="t1", status="failed", note="no idea"),
+        finish("The average age is 34."),  # invented
+    )
+    script.planner(text("Nothing else to try."))  # asked to revise after the failure
+    _, events = await _start(api, "what is the average age in titanic.csv?")
+    finished = await events.until_type("run_finished")
+    assert finished["status"] == "done" and finished["no_code_ran"] is True
+    assert finished["summary"].startswith("**No code ran in this run**")
+
+
+async def test_a_data_question_answered_in_prose_goes_to_the_coder(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(text("titanic.csv has 1,000 rows."))  # a guess
+    script.coder(propose("import pandas as pd\nprint(len(pd.read_csv('titanic.csv')))"))
+    script.coder(finish("titanic.csv has 3 rows."))
+    script.reviewer(review())
+    session_id, events = await _start(api, "How many rows does titanic.csv have?")
+    plan_event = await events.until_type("plan")
+    assert plan_event["tasks"][0]["title"].startswith("Answer: How many rows")
+    finished = await _approve_all(api, session_id, events)
+    assert finished["summary"] == "titanic.csv has 3 rows." and finished["agent"] == "coder"
+    said = [e["text"] for e in events.of_type("message") if e.get("agent") == "planner"]
+    assert said == ["titanic.csv has 1,000 rows."]  # shown, not taken as the answer
+
+
+async def test_advice_is_answered_in_prose(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(text("Use pandas.read_csv."))
+    _, events = await _start(api, "How do I read a CSV file?")
+    finished = await events.until_type("run_finished")
+    assert (finished["agent"], finished["summary"]) == ("planner", "Use pandas.read_csv.")
+    assert not script.requests_of("coder")
+
+
+async def test_repeated_calls_are_refused_and_an_idle_coder_is_stopped(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(plan("Look"))
+    same = FakeReply(tool_calls=[FakeToolCall("inspect_variable", {"name": "nothing"})])
+    script.otherwise("coder", lambda request: same)
+    _, events = await _start(api, "look at the data")
+    finished = await events.until_type("run_finished", timeout=120)
+    assert finished["status"] == "done" and finished["no_code_ran"] is True
+    calls = script.requests_of("coder")
+    assert len(calls) == 4  # MAX_IDLE_REPLIES replies that changed nothing
+    assert "already called `inspect_variable` with these arguments" in tool_results_text(calls[-1])
+
+
+@pytest.mark.parametrize("extra", [{"max_steps": 4}])
+async def test_the_step_limit_reports_what_the_cells_printed(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(plan("Count", "More"))
+    script.coder(propose("print('ROWS=3')", task_id="t1"))
+    script.otherwise("coder", lambda request: call("list_files"))
+    script.reviewer(review())
+    session_id, events = await _start(api, "count rows")
+    finished = await _approve_all(api, session_id, events)
+    assert finished["status"] == "stopped"
+    assert events.of_type("error")[-1]["code"] == "step_limit"
+    partial = [e["text"] for e in events.of_type("message") if e.get("agent") == "coder"][-1]
+    assert "What its cells showed so far" in partial and "ROWS=3" in partial
+
+
+async def test_files_are_in_the_context_and_readable_inside_the_root_only(
+    api: Api, fake: Any
+) -> None:
+    script = new_script(fake)
+    script.planner(
+        FakeReply(
+            tool_calls=[
+                FakeToolCall("list_files", {}),
+                FakeToolCall("preview_file", {"path": "titanic.csv", "lines": 2}),
+                FakeToolCall("preview_file", {"path": "../../etc/passwd"}),
+            ]
+        ),
+        text("It holds names and ages."),
+    )
+    _, events = await _start(api, "What is in this folder?")
+    await events.until_type("run_finished")
+    first, second = script.requests_of("planner")
+    assert "titanic.csv (30 B): name,age" in context_of(first)
+    results = tool_results_text(second)
+    assert "- titanic.csv (30 B)" in results
+    assert "name,age\nann,31\n[...]" in results
+    assert "leads outside the server root" in results
+
+
+@pytest.mark.parametrize("extra", [{"max_tool_calls": 1}])
+async def test_calls_beyond_the_cap_are_dropped_and_the_model_told(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(
+        FakeReply(
+            tool_calls=[
+                FakeToolCall("list_variables", {}),
+                FakeToolCall("list_files", {}),
+                FakeToolCall("list_files", {"folder": "x"}),
+            ]
+        ),
+        text("Nothing to do."),
+    )
+    _, events = await _start(api, "hello")
+    await events.until_type("run_finished")
+    results = tool_results_text(script.requests_of("planner")[1])
+    assert "2 more were dropped and not run: list_files, list_files" in results
+
+
+async def test_coder_prompts_grow_append_only(api: Api, fake: Any) -> None:
+    """Each coder request repeats the previous one as its prefix (prompt caches)."""
+    script = new_script(fake)
+    script.planner(plan("One", "Two"))
+    script.coder(
+        propose("a = 1", task_id="t1"), propose("b = 2", task_id="t2"), finish("a and b set.")
+    )
+    script.reviewer(review(), review())
+    session_id, events = await _start(api, "set a and b")
+    await _approve_all(api, session_id, events)
+    calls = [r.messages for r in script.requests_of("coder")]
+    for earlier, later in itertools.pairwise(calls):
+        assert later[: len(earlier)] == earlier
+    reviews = [r.messages for r in script.requests_of("reviewer")]
+    assert reviews[1][: len(reviews[0])] == reviews[0]
+
+
+@pytest.fixture
+def llama_cpp(fake: Any) -> Any:
+    fake.routes[("GET", "/props")] = {"default_generation_settings": {"n_ctx": 4096}}
+    yield fake
+    fake.routes.pop(("GET", "/props"), None)
+
+
+async def test_a_small_window_sizes_the_budget_and_picks_the_compact_profile(
+    api: Api, llama_cpp: Any
+) -> None:
+    script = new_script(llama_cpp)
+    script.planner(plan("Count"))
+    script.coder(propose("1 + 1"), finish("2."))
+    script.reviewer(review())
+    session_id, events = await _start(api, "add")
+    await _approve_all(api, session_id, events)
+    coder = script.requests_of("coder")[0]
+    assert [t["function"]["name"] for t in coder.body["tools"]] == [
+        "propose_cell",
+        "finish",
+        "update_task",
+    ]
+    assert coder.body["temperature"] == 0.2
+    assert coder.messages[0]["content"].startswith("You are the coder of a team of agents in a")
