@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Literal
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Any, ClassVar, Literal, TypeVar
 
 RunStatus = Literal["done", "stopped", "failed"]
 TaskStatus = Literal["pending", "in_progress", "done", "failed", "skipped"]
@@ -25,6 +26,7 @@ Risk = Literal["low", "medium", "high"]
 Severity = Literal["info", "warning", "high", "block"]
 AgentRole = Literal["planner", "coder", "reviewer", "summarizer"]
 Output = dict[str, Any]  # an nbformat v4 output, passed through as the kernel produced it
+E = TypeVar("E", bound="Event")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +73,10 @@ class Event:
 
     type: ClassVar[str]
 
+    def map_text(self: E, change: Callable[[str], str]) -> E:
+        """A copy with ``change`` applied to every string in it (redacting secrets)."""
+        return _map_text(self, change)
+
     def to_json(self) -> dict[str, Any]:
         """The payload (without ``seq``/``ts``), ``None`` optionals left out."""
         body: dict[str, Any] = {"type": self.type}
@@ -80,6 +86,21 @@ class Event:
                 continue
             body[item.name] = _plain(value)
         return body
+
+
+def _map_text(value: Any, change: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if hasattr(value, "__dataclass_fields__"):
+        changes = {f.name: _map_text(getattr(value, f.name), change) for f in fields(value)}
+        return replace(value, **changes)
+    if isinstance(value, tuple):
+        return tuple(_map_text(v, change) for v in value)
+    if isinstance(value, list):
+        return [_map_text(v, change) for v in value]
+    if isinstance(value, dict):
+        return {k: _map_text(v, change) for k, v in value.items()}
+    return value
 
 
 def _plain(value: Any) -> Any:

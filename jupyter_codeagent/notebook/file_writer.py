@@ -108,10 +108,11 @@ class FileNotebookWriter:
                 execution_count=execution_count,
             )
             if outputs is not None:
-                # Outputs the user's own kernel produced for code the user approved are as
-                # trustworthy as the user's own runs: let the server sign them (the
-                # contents manager strips this flag before writing).
-                cell["metadata"]["trusted"] = True
+                # Agent outputs are never trusted: HTML or JavaScript a cell printed must not
+                # run when the notebook is reopened (a notebook holding such outputs is left
+                # unsigned; the user can still trust it). The contents manager strips the
+                # flag before writing.
+                cell["metadata"]["trusted"] = False
             await self._save(api_path, nb)
 
     # --- internals -----------------------------------------------------------------

@@ -34,13 +34,14 @@ from ..events import (
     RunStatus,
     TextDelta,
 )
+from ..kernel.secrets import collect_secrets
 from ..safety import MAX_SOURCE_CHARS, analyze_code_async
 from ..safety.audit import AuditLog
 from ..settings import Settings, parse_choices
 from ..store import EventRecord, SessionRecord
 from ..store.timeline import TimelinePage
 from ..tools import AppContext, Plan, RunContext, UserDecision
-from ..tools.context import SessionFactsLog, new_id
+from ..tools.context import Redactor, SessionFactsLog, new_id
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,12 @@ class Session:
         self._drafts: dict[str, str] = {}
         # What this session's cells read, wrote and created (the analyzer's facts).
         self._facts = SessionFactsLog()
+        self._redactor: Redactor | None = None
 
     # --- events -------------------------------------------------------------------
 
     def emit(self, event: Event) -> EventRecord:
+        event = self.redactor.event(event)
         body = event.to_json()
         del body["type"]
         record = self.store.append_event(self.id, event.type, body)
@@ -94,6 +97,14 @@ class Session:
 
     def unsubscribe(self, queue: asyncio.Queue[EventRecord]) -> None:
         self._subscribers.discard(queue)
+
+    @property
+    def redactor(self) -> Redactor:
+        """The configured keys and the server's credential variables, taken out of all
+        that is stored or sent (cached: they change only with a restart)."""
+        if self._redactor is None:
+            self._redactor = Redactor(collect_secrets(self._defaults().models.secrets()))
+        return self._redactor
 
     # --- kernel ---------------------------------------------------------------------
 
@@ -127,6 +138,7 @@ class Session:
         # ConfigurationError (503) before anything starts.
         self.app.models.for_role(settings.models, "planner")
         turn = sum(1 for m in self.store.messages(self.id) if m.role == "user")
+        text = self.redactor.text(text)
         self.store.add_message(self.id, turn=turn, role="user", text=text)
         if not self.store.get_session(self.id).title:
             self.store.update_session(self.id, title=_title_from(text))
@@ -148,6 +160,7 @@ class Session:
             request=text,
             plan=Plan.from_json(self.store.get_plan(self.id)),
             facts=self._facts,
+            redact=self.redactor,
         )
         self._drafts.clear()
         self._task = asyncio.create_task(
@@ -180,6 +193,7 @@ class Session:
             self._cancel_pending()
             self._run = None
         if summary:  # the conversation's memory keeps how the turn ended
+            summary = self.redactor.text(summary)
             self.store.add_message(
                 self.id, turn=run.turn, role="assistant", agent=agent, text=summary
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import CodeAgentError
 from ..events import (
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CellEvent = CellProposed | CellExecuting | CellExecuted | CellRejected | CellBlocked | CellStopped
+C = TypeVar("C", CellProposed, CellExecuting, CellExecuted, CellRejected, CellBlocked, CellStopped)
 
 
 def project(record: CellRecord | None, event: CellEvent, *, now: float) -> CellRecord:
@@ -87,15 +88,17 @@ class CellLog:
         task_id: str | None,
         needs_approval: bool,
     ) -> None:
-        event = CellProposed(
-            cell_id=cell_id,
-            source=source,
-            explanation=explanation,
-            review=review,
-            needs_approval=needs_approval,
-            task_id=task_id,
-        )
         run = self.run
+        event = run.redact.event(
+            CellProposed(
+                cell_id=cell_id,
+                source=source,
+                explanation=explanation,
+                review=review,
+                needs_approval=needs_approval,
+                task_id=task_id,
+            )
+        )
         # The notebook first: once the event is out, the user may approve at once, and
         # nothing may stand between the event and the run waiting for that decision.
         try:
@@ -103,7 +106,7 @@ class CellLog:
                 run.notebook_path,
                 session_id=run.session_id,
                 cell_id=cell_id,
-                source=source,
+                source=event.source,
                 status="proposed",
                 after=run.last_cell_id,
             )
@@ -145,19 +148,18 @@ class CellLog:
         await self._write(cell_id, source=source if edited else None, status="running")
 
     async def executed(self, cell_id: str, result: ExecutionResult) -> None:
-        outputs = tuple(dict(o) for o in result.outputs)
-        self._apply(
+        event = self._apply(
             CellExecuted(
                 cell_id=cell_id,
                 status=result.status,
                 execution_count=result.execution_count,
-                outputs=outputs,
+                outputs=tuple(dict(o) for o in result.outputs),
             )
         )
         await self._write(
             cell_id,
             status="done" if result.status == "ok" else "error",
-            outputs=list(outputs),
+            outputs=[dict(o) for o in event.outputs],  # secrets taken out
             execution_count=result.execution_count,
         )
 
@@ -171,12 +173,14 @@ class CellLog:
 
     # --- the one path of every change ---------------------------------------------------
 
-    def _apply(self, event: CellEvent) -> None:
+    def _apply(self, event: C) -> C:
         run = self.run
+        event = run.redact.event(event)
         run.progress += 1
         run.emit(event)
         before = None if isinstance(event, CellProposed) else self.record(event.cell_id)
         run.app.store.save_cell(run.session_id, project(before, event, now=time.time()))
+        return event
 
     async def _write(self, cell_id: str, **changes: Any) -> None:
         run = self.run

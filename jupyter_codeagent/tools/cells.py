@@ -86,7 +86,7 @@ async def _gate(
     subject = AuditSubject(
         session_id=run.session_id,
         cell_id=cell_id,
-        code=code,
+        code=run.redact.text(code),
         policy=run.settings.agents.approval,
         report=report,
         verdict=review.verdict,
@@ -154,7 +154,7 @@ async def _gate(
         )
     source = decision.source if decision.source is not None else code
     if source != code:  # the audit records the findings of the code that runs
-        subject = replace(subject, code=source, report=await analyze(run, source))
+        subject = replace(subject, code=run.redact.text(source), report=await analyze(run, source))
     return await _execute(
         run, cells, audit, subject, source, approved_by=decision.user or "user", by_user=True
     )

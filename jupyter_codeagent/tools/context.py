@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from ..errors import StepLimitReached
-from ..events import Event, PlanChanged, PlanTask
+from ..events import E, Event, PlanChanged, PlanTask
 from ..kernel import KernelBridge
+from ..kernel.secrets import scrub
 from ..knowledge import KnowledgeIndex
 from ..memory import SessionMemory
 from ..models import ChatModel
@@ -90,6 +91,21 @@ class CellResult:
     output: str  # as the model was shown it (truncated, secrets scrubbed)
 
 
+@dataclass(frozen=True)
+class Redactor:
+    """Takes the configured secrets (and the server environment's credentials) out of
+    everything a run stores or sends: events, the cells table, the notebook, messages,
+    the audit log and what the models are shown."""
+
+    secrets: tuple[str, ...] = ()
+
+    def text(self, value: str) -> str:
+        return scrub(value, self.secrets)
+
+    def event(self, event: E) -> E:
+        return event.map_text(self.text) if self.secrets else event
+
+
 EventSink = Callable[[Event], object]
 Reviewer = Callable[["RunContext", ReviewRequest], Awaitable[CellReview]]
 
@@ -112,6 +128,7 @@ class RunContext:
     #: The reviewer agent, handed in by the agents (tools sit below them).
     review: Reviewer
     user: str | None = None
+    redact: Redactor = field(default_factory=Redactor)
     turn: int = 0
     request: str = ""
     plan: Plan = field(default_factory=Plan)
