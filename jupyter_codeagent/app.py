@@ -85,6 +85,7 @@ class CodeAgentApp:
         root_dir: str,
         live: bool = True,
         probe_model_server: bool = True,
+        remote_kernels_isolated: bool = False,
     ) -> CodeAgentApp:
         """Build the services. ``live=False`` (no browser can attach, e.g.
         ``jupyter codeagent run``) writes cells straight to the notebook file."""
@@ -121,6 +122,7 @@ class CodeAgentApp:
             live_hub=hub,
             kernel_isolation=lambda kernel_id: kernel_isolation(kernel_manager, kernel_id),
             remote_kernels="Gateway" in type(kernel_manager).__name__,
+            remote_kernels_isolated=remote_kernels_isolated,
         )
         app = cls(
             version=version,

@@ -306,6 +306,12 @@ class CodeAgentExtension(ExtensionApp):
         help="Network of sandboxed kernels: 'none' (own empty network namespace) or 'full' "
         "(the host's, loopback included). Env: CODEAGENT_SANDBOX_NETWORK.",
     )
+    remote_kernels_isolated = Bool(
+        config=True,
+        help="With a Kernel/Enterprise Gateway, treat its kernel containers as the isolation "
+        "boundary so the 'risky' and 'never' policies may run cells unattended (by default "
+        "they ask, as without a sandbox). Env: CODEAGENT_REMOTE_KERNELS_ISOLATED=1.",
+    )
     kernel_keeps_secrets = Bool(
         config=True,
         help="Let kernels inherit the configured provider keys (stripped by default, "
@@ -319,6 +325,10 @@ class CodeAgentExtension(ExtensionApp):
     @default("sandbox_network")
     def _default_sandbox_network(self) -> str:
         return env_sandbox_network()
+
+    @default("remote_kernels_isolated")
+    def _default_remote_kernels_isolated(self) -> bool:
+        return _env("CODEAGENT_REMOTE_KERNELS_ISOLATED").lower() in ("1", "true", "yes", "on")
 
     @default("kernel_keeps_secrets")
     def _default_kernel_keeps_secrets(self) -> bool:
@@ -398,6 +408,7 @@ class CodeAgentExtension(ExtensionApp):
             contents_manager=serverapp.contents_manager,
             root_dir=serverapp.root_dir,
             probe_model_server=self.probe_model_server,
+            remote_kernels_isolated=self.remote_kernels_isolated,
         )
         self.settings[SERVICES_KEY] = app
         readiness = app.configuration()

@@ -103,9 +103,7 @@ async def test_a_tool_call_written_as_json_text_is_run(api: Api, fake: Any) -> N
     assert "does not parse" in tool_results_text(script.requests_of("coder")[1])
 
 
-async def test_a_broken_call_written_as_text_goes_back_to_the_model(
-    api: Api, fake: Any
-) -> None:
+async def test_a_broken_call_written_as_text_goes_back_to_the_model(api: Api, fake: Any) -> None:
     """recorded: the JSON of the call is broken (a string closed with the wrong quote)."""
     script = new_script(fake)
     script.planner(plan("Count the rows"))
@@ -127,7 +125,8 @@ async def test_a_python_block_in_the_text_is_a_proposal(api: Api, fake: Any) -> 
     script.planner(plan("Count the rows"))
     script.coder(
         text(
-            "Here is the cell:\n```python\nimport pandas as pd\nprint(len(pd.read_csv('titanic.csv')))\n```"
+            "Here is the cell:\n```python\nimport pandas as pd\n"
+            "print(len(pd.read_csv('titanic.csv')))\n```"
         ),
         finish("3 rows."),
     )

@@ -55,12 +55,17 @@ class TestConfiguredOpenAI:
     async def test_health_reports_provider_and_model_without_secrets(self, jp_fetch: Any) -> None:
         response = await jp_fetch("codeagent", "health")
         body = json.loads(response.body)
+        sandbox = body.pop("sandbox")
         assert body == {
             "version": __version__,
             "ready": True,
             "provider": "openai",
             "model": "gpt-4o-mini",
         }
+        # Whether kernels are sandboxed here (bubblewrap in CI: available and active).
+        assert set(sandbox) <= {"available", "active", "reason"}
+        assert isinstance(sandbox["available"], bool) and isinstance(sandbox["active"], bool)
+        assert sandbox["active"] or sandbox.get("reason")
         assert SECRET not in response.body.decode()
 
 

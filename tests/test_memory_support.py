@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,8 @@ class MemoryWorld:
     settings: AgentSettings
     knowledge: Any = None
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # An empty folder as the server root: no stray data files in the context.
+    root_dir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="memory-world-"))
 
     def context(self, turn: int, request: str) -> RunContext:
         async def kernel_id() -> str:
@@ -148,7 +151,7 @@ class MemoryWorld:
             writer=None,  # type: ignore[arg-type]
             models=RoleModels(self.models),  # type: ignore[arg-type]
             knowledge=self.knowledge,
-            root_dir="/tmp",
+            root_dir=self.root_dir,
         )
         return RunContext(
             app=app,
@@ -222,10 +225,12 @@ def system_text(messages: Sequence[Message]) -> str:
     """The role prompt and the session context message that follows it."""
     first = messages[0]
     assert isinstance(first, SystemMessage)
-    second = messages[1] if len(messages) > 1 else None
-    if isinstance(second, UserMessage) and second.content.startswith("# Session context"):
-        return f"{first.content}\n\n{second.content}"
-    return first.content
+    context = [
+        m.content
+        for m in messages
+        if isinstance(m, UserMessage) and m.content.startswith("# Session context")
+    ]
+    return "\n\n".join([first.content, *context])
 
 
 async def memory_for(run: RunContext) -> SessionMemory:

@@ -76,7 +76,8 @@ async def test_turn_1_has_only_the_current_step() -> None:
     assert messages[0].content == prompts.CODER
     assert "Notebook: analysis.ipynb" in messages[1].content
     assert "Summary of the earlier conversation" not in system_text(messages)
-    # system, context, the current request, then the run's exchange: nothing else.
+    # system, context (after the recent turns: none yet), the current request, then the
+    # run's exchange: nothing else.
     assert [type(m).__name__ for m in messages] == [
         "SystemMessage",
         "UserMessage",
@@ -102,8 +103,9 @@ async def test_turn_7_has_six_recent_turns_verbatim_and_no_summary() -> None:
     for n in range(1, 7):
         assert f"question number {n}" in text and f"answer number {n}" in text
     # Recent turns are plain user/assistant pairs in order, before the current step.
-    assert isinstance(messages[2], UserMessage) and messages[2].content == "question number 1"
-    assert isinstance(messages[3], AssistantMessage) and messages[3].content == "answer number 1"
+    assert isinstance(messages[1], UserMessage) and messages[1].content == "question number 1"
+    assert isinstance(messages[2], AssistantMessage) and messages[2].content == "answer number 1"
+    assert messages[13].content.startswith("# Session context")  # after the recent turns
     assert messages[14].content.startswith("turn seven request")
     assert TOOL_LOG not in text
     assert "Summary of the earlier conversation" not in system_text(messages)

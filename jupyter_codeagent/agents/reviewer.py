@@ -1,8 +1,9 @@
 """The reviewer: a second model that reads every proposed cell before anyone runs it.
 
-One reviewer conversation per run: each cell's review request is appended to the same
-exchange, so the reviewer remembers the cells it already saw in this run and every
-review request repeats the previous one as its prefix (what prompt caches reuse).
+One reviewer conversation per session: each cell's review request is appended to the
+same exchange, so the reviewer remembers the cells it already saw and every review
+request repeats the previous one as its prefix (what prompt caches reuse). The oldest
+reviews are forgotten when the conversation outgrows half the prompt budget.
 """
 
 from __future__ import annotations
@@ -41,8 +42,6 @@ class Reviewer:
     async def __call__(self, run: RunContext, request: ReviewRequest) -> CellReview:
         """Ask the reviewer; one reminder if it forgets to call ``submit_review``."""
         opening: list[Message] = [SystemMessage(content=REVIEWER.instructions)]
-        if run.memory is not None and run.memory.context_text:
-            opening.append(UserMessage(content=run.memory.context_text))
         self._fit(opening, run.budget)
         self.turn.exchange.append(
             UserMessage(

@@ -114,13 +114,13 @@ class PromptDraft:
     def messages(self) -> list[Message]:
         # The role's prompt alone is the system message: static, so with the tools it is
         # a prefix every call of the role shares (prompt caches). The session context
-        # follows as its own message; a run keeps it unchanged from call to call.
-        out: list[Message] = [
-            SystemMessage(content=self.system),
-            UserMessage(content=f"{CONTEXT_HEADING}\n{self.context_text()}"),
-        ]
+        # is its own message; a run keeps it unchanged from call to call.
+        # The recent turns come before the context: they only grow from turn to turn
+        # (until the window is full), while the context changes with the data objects.
+        out: list[Message] = [SystemMessage(content=self.system)]
         for turn in self.recent:
             out.extend(turn)
+        out.append(UserMessage(content=f"{CONTEXT_HEADING}\n{self.context_text()}"))
         out.append(UserMessage(content=self.step_text()))
         out.extend(self.exchange)
         return out

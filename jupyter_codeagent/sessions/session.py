@@ -72,6 +72,8 @@ class Session:
         # What this session's cells read, wrote and created (the analyzer's facts).
         self._facts = SessionFactsLog()
         self._redactor: Redactor | None = None
+        # One reviewer conversation for the whole session (see agents/reviewer.py).
+        self._reviewer = new_reviewer()
 
     # --- events -------------------------------------------------------------------
 
@@ -154,7 +156,7 @@ class Session:
             emit=self.emit,
             human=self,
             kernel_id=self.kernel_id,
-            review=new_reviewer(),
+            review=self._reviewer,
             user=user,
             turn=turn,
             request=text,

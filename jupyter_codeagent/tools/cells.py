@@ -254,7 +254,12 @@ def _learn(run: RunContext, source: str) -> None:
 async def _isolated(run: RunContext) -> tuple[bool, str | None]:
     """Whether the run's kernel is sandboxed, and if not, why (for the user)."""
     if run.app.remote_kernels:
-        return True, None  # the gateway's kernel container is the boundary
+        if run.app.remote_kernels_isolated:
+            return True, None  # the gateway's kernel container is the boundary
+        return False, (
+            "kernels run on a Kernel Gateway; if its kernel containers isolate them, set "
+            "CODEAGENT_REMOTE_KERNELS_ISOLATED=1"
+        )
     isolation = run.app.kernel_isolation(await run.kernel_id())
     if isolation.sandboxed:
         return True, None

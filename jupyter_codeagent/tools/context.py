@@ -47,9 +47,11 @@ class AppContext:
     kernel_isolation: Callable[[str], KernelIsolation] = lambda kernel_id: KernelIsolation(
         sandboxed=False
     )
-    #: Kernels run on a Kernel/Enterprise Gateway: its kernel container is the isolation
-    #: boundary, so unattended policies are the administrator's call there.
+    #: Kernels run on a Kernel/Enterprise Gateway: this server's sandbox does not apply.
     remote_kernels: bool = False
+    #: The administrator vouches that the gateway's kernel containers isolate kernels, so
+    #: unattended policies may run cells there (``remote_kernels_isolated``).
+    remote_kernels_isolated: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
