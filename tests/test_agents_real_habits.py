@@ -335,3 +335,34 @@ async def test_a_small_window_sizes_the_budget_and_picks_the_compact_profile(
     ]
     assert coder.body["temperature"] == 0.2
     assert coder.messages[0]["content"].startswith("You are the coder of a team of agents in a")
+
+
+async def test_the_reviewer_reports_analysis_pitfalls_as_findings(api: Api, fake: Any) -> None:
+    leaky = (
+        "from sklearn.preprocessing import StandardScaler\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "import numpy as np\nX = np.arange(20.0).reshape(10, 2); y = np.arange(10) % 2\n"
+        "X = StandardScaler().fit_transform(X)\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)"
+    )
+    script = new_script(fake)
+    script.planner(plan("Split"))
+    script.coder(propose(leaky), finish("Split done."))
+    script.reviewer(
+        call(
+            "submit_review",
+            verdict="approve",
+            risk="low",
+            comments="Runs, but see the pitfall.",
+            pitfalls=["The scaler is fit on all rows before the split: test data leaks."],
+        )
+    )
+    session_id, events = await _start(api, "scale and split")
+    proposed = await events.until_type("cell_proposed")
+    pitfalls = [f for f in proposed["review"]["findings"] if f["code"] == "analysis_pitfall"]
+    assert pitfalls and pitfalls[0]["severity"] == "warning"
+    assert "scaler is fit on all rows" in pitfalls[0]["message"]
+    reviewer_prompt = script.requests_of("reviewer")[0].messages[0]["content"]
+    assert "leaking from the test set" in reviewer_prompt
+    await api.approve(session_id, proposed["cell_id"])
+    assert (await events.until_type("run_finished"))["status"] == "done"

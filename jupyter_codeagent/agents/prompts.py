@@ -76,6 +76,13 @@ API use); is it safe (no deleting or overwriting user data, no secrets, no netwo
 package installs the user did not ask for, no huge outputs); does it respect the user's \
 existing variables. The static analyzer's findings are listed; weigh them.
 
+Also check the analysis itself, and list each pitfall you find in `pitfalls` (one short \
+sentence each): information leaking from the test set into training (fitting on all the \
+data before a split, a scaler or encoder fit on all rows, target encoding without folds, \
+time series shuffled); the target column among the features; rows silently dropped \
+(`dropna`, filters) without the count being shown; mixing units or currencies; \
+overwriting the data the session loaded. A pitfall is a reason to revise, not to block.
+
 Call `submit_review` once per cell:
 - verdict `approve` when the cell is correct and safe (minor style issues are not a reason \
 to revise);

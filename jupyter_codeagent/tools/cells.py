@@ -311,9 +311,15 @@ def _card(report: RiskReport, review: CellReview) -> Review:
         verdict=review.verdict or "none",
         risk=higher_risk(review.risk, report.risk),  # type: ignore[arg-type]
         comments=review.comments,
-        findings=tuple(
-            Finding(code=f.code, severity=f.severity, message=f.message, line=f.line)
-            for f in report.findings
+        findings=(
+            *(
+                Finding(code=f.code, severity=f.severity, message=f.message, line=f.line)
+                for f in report.findings
+            ),
+            *(
+                Finding(code="analysis_pitfall", severity="warning", message=f"Reviewer: {p}")
+                for p in review.pitfalls
+            ),
         ),
         blocking=report.blocking,
         blocked_by=blocked_by,

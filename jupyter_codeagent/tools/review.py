@@ -4,7 +4,9 @@ one tool, ``submit_review``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field
 
 from ..safety import RiskReport
 from .base import tool
@@ -33,6 +35,8 @@ class CellReview:
     verdict: Verdict | None
     risk: str
     comments: str
+    #: Analysis pitfalls the reviewer found (leakage, a scaler fit on all data...).
+    pitfalls: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:
@@ -56,8 +60,22 @@ async def submit_review(
     verdict: Verdict,
     risk: Literal["low", "medium", "high"],
     comments: str,
+    pitfalls: Annotated[
+        list[Annotated[str, Field(max_length=300)]],
+        Field(
+            max_length=10,
+            description="Analysis pitfalls in the cell, one short sentence each (train/test "
+            "leakage, a scaler fit on all the data, the target among the features, mixed "
+            "units...); empty when there are none.",
+        ),
+    ] = [],  # noqa: B006 - pydantic copies defaults; the schema needs a literal default
 ) -> str:
     """Submit your review of the proposed cell: 'approve' if it is correct and safe,
     'revise' with concrete comments if it should be changed, 'block' if it must never run."""
-    run.submitted_review = CellReview(verdict=verdict, risk=risk, comments=comments.strip())
+    run.submitted_review = CellReview(
+        verdict=verdict,
+        risk=risk,
+        comments=comments.strip(),
+        pitfalls=tuple(p.strip() for p in pitfalls if p.strip()),
+    )
     return "Review recorded."
