@@ -179,6 +179,7 @@ async def test_describe_api_of_an_imported_module_is_live(kernel_env: KernelEnv)
 
 USER_OBJECTS = """
 import numpy as np, pandas as pd
+from sklearn.model_selection import GridSearchCV
 
 class Sneaky:
     calls = 0
@@ -240,6 +241,7 @@ table = pd.DataFrame({"thing": [sneaky, sneaky, "text"], "n": [1, 2, 3]})
 things = pd.Series([sneaky, None], name="things")
 objects = np.array([sneaky, None], dtype=object)
 counting = CountingDict(a=1, b=2)
+search = GridSearchCV(sneaky, {"rounds": [1, 2]})  # a library object holding one
 def uses(value=sneaky, *, scale: float = 1.0):
     return value
 Sneaky.calls = 0
@@ -261,7 +263,7 @@ async def test_inspecting_user_objects_calls_none_of_their_code(kernel_env: Kern
         tool = await bridge.inspect_variable(kid, name)
         assert tool.ok, tool.text
         text[name] = tool.text
-    for name in ("counting", "uses", "Sneaky"):
+    for name in ("counting", "uses", "Sneaky", "search"):
         text[name] = (await bridge.inspect_variable(kid, name)).text
     text["api"] = (await bridge.describe_api(kid, "sneaky.fit")).text
     missing = await bridge.inspect_variable(kid, "sneaky.nothing")  # would hit __getattr__
@@ -285,6 +287,7 @@ async def test_inspecting_user_objects_calls_none_of_their_code(kernel_env: Kern
     assert "dict contents: 2 keys" in text["counting"]
     assert "uses(value=<__main__.Sneaky object>, *, scale: float = 1.0)" in text["uses"]
     assert "class __main__.Sneaky" in text["Sneaky"]
+    assert "estimator = <__main__.Sneaky object>" in text["search"]
     assert "function __main__.Sneaky.fit(self, data, *, rounds=3)" in text["api"]
     assert not missing.ok and "has no attribute 'nothing'" in missing.text
 

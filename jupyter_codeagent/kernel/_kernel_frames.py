@@ -131,7 +131,11 @@ def _shown_head(obj: Any, rows: int = 5) -> Any:
         for j in range(head.shape[1]):
             column = head.iloc[:, j]
             if getattr(column.dtype, "hasobject", False):
-                head.isetitem(j, [_plain_value(v) for v in column])
+                shown = [_plain_value(v) for v in column]
+                if hasattr(head, "isetitem"):
+                    head.isetitem(j, shown)
+                else:  # pandas < 1.5
+                    head.iloc[:, j] = shown
         columns = _plain_labels(head.columns)
         if columns is not None:
             head.columns = columns

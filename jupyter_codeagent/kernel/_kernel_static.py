@@ -218,7 +218,9 @@ def _container_repr(value: Any, limit: int, depth: int) -> str:
                 break
             items.append(pair)
         parts = [
-            safe_repr(k, limit // 3, depth + 1) + ": " + safe_repr(v, limit // 3, depth + 1)
+            safe_repr(k, max(limit // 2, 40), depth + 1)
+            + ": "
+            + safe_repr(v, max(limit // 2, 40), depth + 1)
             for k, v in items
         ]
         more = ", ..." if len(value) > _ITEMS_SHOWN else ""
@@ -229,7 +231,7 @@ def _container_repr(value: Any, limit: int, depth: int) -> str:
             if i > _ITEMS_SHOWN:
                 break
             items.append(item)
-        parts = [safe_repr(v, limit // 3, depth + 1) for v in items[:_ITEMS_SHOWN]]
+        parts = [safe_repr(v, max(limit // 2, 40), depth + 1) for v in items[:_ITEMS_SHOWN]]
         more = ", ..." if len(value) > _ITEMS_SHOWN else ""
         open_, close = {list: "[]", tuple: "()"}.get(kind, "{}")  # type: ignore[call-overload]
         if kind is tuple and len(value) == 1:
@@ -262,6 +264,30 @@ def holds_python_objects(value: Any) -> bool:
     return False
 
 
+def _estimator_repr(value: Any, limit: int, depth: int) -> str:
+    """``LogisticRegression(C=0.5)`` like scikit-learn's own repr, with every parameter
+    through ``safe_repr`` (a meta-estimator's repr would call its estimators' reprs)."""
+    import inspect
+
+    name = class_name(type(value))
+    if depth >= 4:
+        return f"{name}(...)"
+    try:
+        defaults = {
+            p.name: p.default for p in inspect.signature(type(value).__init__).parameters.values()
+        }
+    except (TypeError, ValueError):
+        defaults = {}
+    shown = []
+    for key, param in value.get_params(deep=False).items():
+        default = defaults.get(key, inspect.Parameter.empty)
+        plain = type(param) in _PLAIN_SCALARS and type(param) is type(default)
+        if param is default or (plain and param == default):
+            continue
+        shown.append(f"{key}={safe_repr(param, limit // 2, depth + 1)}")
+    return _clip_text(f"{name}({', '.join(shown)})", limit)
+
+
 def safe_repr(value: Any, limit: int = 200, depth: int = 0) -> str:
     """A bounded repr that calls ``repr`` only where no user code can run."""
     kind = type(value)
@@ -278,6 +304,8 @@ def safe_repr(value: Any, limit: int = 200, depth: int = 0) -> str:
             return f"<function {value.__module__}.{value.__qualname__}>"
         if not trusted_type(kind) or holds_python_objects(value):
             return f"<{class_label(kind)} object>"
+        if class_module(kind).startswith("sklearn") and class_attribute(kind, "get_params")[0]:
+            return _estimator_repr(value, limit, depth)
         return _clip_text(repr(value), limit)
     except Exception:
         return f"<{class_label(kind)} object>"
