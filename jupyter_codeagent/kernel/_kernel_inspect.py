@@ -49,6 +49,7 @@ from ._kernel_static import (  # stripped when sent: one module in the kernel
     instance_dict,
     is_class,
     safe_repr,
+    slot_values,
     trusted,
     trusted_type,
 )
@@ -148,14 +149,20 @@ def _describe_user_object(value: Any, out: list[str]) -> None:
     if sized is not None:
         base, size = sized
         out.append(f"{base} contents: {size:,} {'keys' if base == 'dict' else 'items'}")
-    attrs = instance_dict(value)
+    attrs = {**slot_values(value), **(instance_dict(value) or {})}
     if attrs:
         out.append(f"instance attributes ({len(attrs)}):")
         for key, item in list(attrs.items())[:_MAX_MEMBERS]:
             shown = key if type(key) is str else safe_repr(key, 60)
             out.append(f"  {shown}: {summarize(item)}")
     members = [(n, m) for n, m in _live_class_members(cls, own_only=True) if n[:1] != "_"]
-    properties = [n for n, m in members if not _inspect.isroutine(m) and _is_descriptor(m)]
+    properties = [
+        n
+        for n, m in members
+        if not _inspect.isroutine(m)
+        and _is_descriptor(m)
+        and type(m) is not types.MemberDescriptorType  # __slots__: shown as attributes
+    ]
     methods = [(n, m) for n, m in members if _inspect.isroutine(_unwrap(m))]
     if properties:
         out.append("properties (not evaluated): " + ", ".join(properties[:_MAX_MEMBERS]))

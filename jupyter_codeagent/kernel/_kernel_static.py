@@ -32,6 +32,7 @@ _TRUSTED_ROOTS = frozenset(
         "re",
         "array",
         "abc",
+        "enum",
         "typing",
         "numpy",
         "pandas",
@@ -184,6 +185,19 @@ def static_attribute(obj: Any, name: str) -> tuple[bool, Any, bool]:
     return False, None, True
 
 
+def slot_values(value: Any) -> dict[str, Any]:
+    """Values of ``__slots__`` attributes, read through their C member descriptors."""
+    found: dict[str, Any] = {}
+    for klass in class_mro(type(value)):
+        for name, member in list(class_dict(klass).items()):
+            if type(member) is types.MemberDescriptorType and name not in found:
+                try:
+                    found[name] = member.__get__(value)
+                except AttributeError:  # a slot never assigned
+                    continue
+    return found
+
+
 def builtin_size(value: Any) -> tuple[str, int] | None:
     """``(base name, length)`` of a user subclass of a builtin container, counted by the
     builtin's own C ``__len__`` (the subclass's methods are not called)."""
@@ -314,6 +328,9 @@ def safe_repr(value: Any, limit: int = 200, depth: int = 0) -> str:
 def user_class_summary(value: Any) -> str:
     """One line for an instance of an untrusted class, from type information only."""
     name = class_name(type(value))
+    member = (instance_dict(value) or {}).get("_name_")
+    if type(member) is str:  # an Enum member
+        return f"{name}.{member}"
     sized = builtin_size(value)
     if sized is not None:
         base, size = sized
