@@ -225,6 +225,10 @@ class CellProposed(Event):
     review: Review
     needs_approval: bool
     task_id: str | None = None
+    #: Why the cell waits for the user (the approval gate's reason); None when it runs
+    #: by policy. Under 'risky'/'never' it says what made the gate ask (no sandbox, the
+    #: risk, the review), so the user knows why an unattended policy asks.
+    approval_reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

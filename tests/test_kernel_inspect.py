@@ -192,9 +192,10 @@ async def test_describe_api_stdlib_and_local_module(kernel_env: KernelEnv) -> No
 
     missing = await bridge.describe_api(kid, "no_such_lib.thing")
     assert not missing.ok and "ModuleNotFoundError" in missing.text
-    # describe_api imported inhouse_lib into sys.modules, not into the user namespace.
+    # describe_api read inhouse_lib from its source: nothing imported, nothing bound.
     names = [v.name for v in await bridge.list_variables(kid)]
     assert "inhouse_lib" not in names
+    assert "described from its source without importing it" in module.text
 
 
 async def test_namespace_diff(env: KernelEnv) -> None:

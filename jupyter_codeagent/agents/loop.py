@@ -120,7 +120,8 @@ async def call_model(
     A tool call the model wrote as text (JSON, ``<tool_call>``) becomes a real one."""
     run.take_step()
     model = run.model(role.name)
-    messages = built.messages if isinstance(built, AssembledPrompt) else list(built)
+    # Every request passes here: no secret reaches a model, whatever built the prompt.
+    messages = run.redact.messages(built.messages if isinstance(built, AssembledPrompt) else built)
     tools = [t.spec for t in role.tools]
     # Small models follow instructions better at a low temperature.
     temperature = 0.2 if run.compact else None

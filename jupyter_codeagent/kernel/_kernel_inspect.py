@@ -1,38 +1,74 @@
-# ruff: noqa: RUF001  (the multiplication sign in summaries is meant)
-"""Kernel-side helpers, part 2: bounded descriptions of one variable or one API.
+"""Kernel-side helpers, part 5: bounded descriptions of one variable or one API.
 
-Sent to the kernel after ``_kernel_namespace.py`` into the same private module (the
-relative import below is stripped when sending). Every description is built from
-cheap operations — shapes, dtypes, ``head()``, statistics on a strided row sample when
-the data is large — and never copies a whole frame. The server truncates the final
-text again, with a marker.
+Sent to the kernel after the other parts into the same private module (the relative
+imports below are stripped when sending). Nothing here runs the user's code: values of
+classes outside the well-known libraries are described from type information
+(``_kernel_static.py``), attribute paths are walked without evaluating properties or
+``__getattr__``, and a module that is not imported yet is described from its source
+(``_kernel_source_api.py``), never imported. The server truncates the text again.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib
 import inspect as _inspect
+import sys
+import types
 import warnings
 from typing import Any
 
+from ._kernel_frames import (  # stripped when sent: one module in the kernel
+    describe_array,
+    describe_frame,
+    describe_series,
+)
 from ._kernel_namespace import (  # stripped when sent: one module in the kernel
     _is_estimator,
     _is_fitted,
     _is_user_variable,
     _namespace,
-    _short,
     _signature,
-    _size,
     _type_name,
     summarize,
 )
+from ._kernel_source_api import (  # stripped when sent: one module in the kernel
+    SourceItem,
+    Unevaluated,
+    describe_source,
+    resolve_path,
+    source_lookup,
+)
+from ._kernel_source_index import IndexCache  # stripped when sent: one module in the kernel
+from ._kernel_static import (  # stripped when sent: one module in the kernel
+    builtin_size,
+    class_dict,
+    class_label,
+    class_module,
+    class_mro,
+    class_name,
+    instance_dict,
+    is_class,
+    safe_repr,
+    slot_values,
+    trusted,
+    trusted_type,
+)
 
-_SAMPLE_ROWS = 100_000  # statistics of larger frames/series use this many rows
-_SAMPLE_VALUES = 1_000_000  # ... and of larger arrays this many values
-_EXACT_NULLS_CELLS = 10_000_000  # above this, null counts come from the sample
-_MAX_COLUMNS = 40
 _MAX_MEMBERS = 40
+_NOT_LOADED = object()  # a name of a module's __all__ missing from its __dict__ (lazy)
+# Methods whose presence we report on an untrusted class (never call).
+_NOTABLE_DUNDERS = (
+    "__len__",
+    "__repr__",
+    "__str__",
+    "__iter__",
+    "__getitem__",
+    "__getattr__",
+    "__getattribute__",
+    "__call__",
+    "__eq__",
+    "__hash__",
+)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -42,112 +78,13 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _resolve_variable(name: str) -> tuple[bool, Any]:
-    """``df`` or an attribute path ``model.coef_`` in the user namespace."""
+    """``df`` or an attribute path ``model.coef_`` in the user namespace, walked
+    without evaluating properties or ``__getattr__`` of untrusted classes."""
     user_ns, _hidden = _namespace()
     head, *rest = name.split(".")
     if head not in user_ns:
         return False, None
-    value = user_ns[head]
-    for attr in rest:
-        value = getattr(value, attr)
-    return True, value
-
-
-def _row_sample(obj: Any) -> tuple[Any, bool]:
-    """Evenly spaced rows, or the object itself when small.
-
-    ``take`` copies just the sample into compact memory; reductions on a strided
-    view of a large block are several times slower than copying the sample first.
-    """
-    n = len(obj)
-    if n <= _SAMPLE_ROWS:
-        return obj, False
-    import numpy as np
-
-    return obj.take(np.linspace(0, n - 1, _SAMPLE_ROWS).astype(np.int64)), True
-
-
-def _num(x: Any) -> str:
-    """Whole numbers exactly (ids, counts), others to 6 significant digits."""
-    try:
-        value = float(x)
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}"
-    except (TypeError, ValueError):
-        pass
-    return f"{x:.6g}"
-
-
-def _top_values(series: Any, k: int) -> str:
-    counts = series.value_counts().head(k)
-    return ", ".join(f"{_short.repr(key)} ({n})" for key, n in counts.items())
-
-
-def _describe_frame(df: Any, out: list[str]) -> None:
-    rows, cols = df.shape
-    mem = int(df.memory_usage(index=True, deep=False).sum())
-    out.append(f"DataFrame: {rows:,} rows × {cols:,} columns, memory {_size(mem)} (shallow)")
-    sample, sampled = _row_sample(df)
-    note = f" (on a sample of {len(sample):,} rows)" if sampled else ""
-    exact = rows * cols <= _EXACT_NULLS_CELLS
-    shown = df.iloc[:, :_MAX_COLUMNS]
-    nulls = (shown if exact else sample.iloc[:, :_MAX_COLUMNS]).isna().sum()
-    out.append("columns: dtype, nulls" + ("" if exact else " estimated" + note))
-    for i, (col, dtype) in enumerate(shown.dtypes.items()):
-        out.append(f"  {_short.repr(col)}  {dtype}  nulls {int(nulls.iloc[i]):,}")
-    if cols > _MAX_COLUMNS:
-        out.append(f"  ... and {cols - _MAX_COLUMNS:,} more columns")
-    numeric = sample.iloc[:, :_MAX_COLUMNS].select_dtypes("number")
-    if numeric.shape[1]:
-        import numpy as np
-
-        out.append("numeric ranges" + note + ":")
-        # One float64 matrix and numpy's nan-reductions: ~3x faster than DataFrame.agg.
-        values = numeric.to_numpy(dtype="float64", na_value=np.nan)
-        lows, highs, means = np.nanmin(values, 0), np.nanmax(values, 0), np.nanmean(values, 0)
-        for i, col in enumerate(numeric.columns):  # (no zip(strict=): kernels may be < 3.10)
-            stats = f"min {_num(lows[i])}  max {_num(highs[i])}  mean {_num(means[i])}"
-            out.append(f"  {_short.repr(col)}  {stats}")
-    for col in [c for c in shown.columns if c not in numeric.columns][:8]:
-        try:
-            out.append(f"  {_short.repr(col)}  top values{note}: {_top_values(sample[col], 3)}")
-        except Exception:
-            continue
-    out.append("head:")
-    out.append(df.head(5).to_string(max_cols=12, max_colwidth=40))
-
-
-def _describe_series(s: Any, out: list[str]) -> None:
-    mem = _size(int(s.memory_usage(deep=False)))
-    out.append(f"Series {_short.repr(s.name)}: {len(s):,} values, dtype {s.dtype}, memory {mem}")
-    sample, sampled = _row_sample(s)
-    note = f" (on a sample of {len(sample):,})" if sampled else ""
-    out.append(f"nulls{note}: {int(sample.isna().sum()):,}")
-    if s.dtype.kind in "biuf":
-        lo, hi, mean = sample.min(), sample.max(), sample.mean()
-        out.append(f"min {_num(lo)}  max {_num(hi)}  mean {_num(mean)}{note}")
-    else:
-        out.append(f"top values{note}: {_top_values(sample, 5)}")
-    out.append("head:")
-    out.append(s.head(5).to_string())
-
-
-def _describe_array(a: Any, out: list[str]) -> None:
-    import numpy as np
-
-    out.append(f"ndarray: shape {tuple(a.shape)}, dtype {a.dtype}, {_size(a.nbytes)}")
-    if a.size and a.dtype.kind in "biufc":
-        sample, note = a, ""
-        if a.size > _SAMPLE_VALUES:  # a strided view along every axis, then a small copy
-            step = int((a.size / _SAMPLE_VALUES) ** (1.0 / a.ndim)) + 1
-            sample = a[tuple(slice(None, None, step) for _ in range(a.ndim))]
-            note = f" (on a strided sample of {sample.size:,} values)"
-        if a.dtype.kind in "fc":
-            out.append(f"NaN{note}: {int(np.isnan(sample).sum()):,}")
-        if a.dtype.kind != "c":
-            lo, hi, mean = np.nanmin(sample), np.nanmax(sample), np.nanmean(sample)
-            out.append(f"min {_num(lo)}  max {_num(hi)}  mean {_num(mean)}{note}")
-    out.append(np.array2string(a, threshold=60, edgeitems=3, max_line_width=100))
+    return True, resolve_path(user_ns[head], head, rest, IndexCache())
 
 
 def _describe_container(value: Any, out: list[str]) -> None:
@@ -157,7 +94,7 @@ def _describe_container(value: Any, out: list[str]) -> None:
             if i >= 30:
                 out.append(f"  ... {len(value) - 30:,} more keys")
                 break
-            out.append(f"  {_short.repr(k)}: {summarize(v)}")
+            out.append(f"  {safe_repr(k, 50)}: {summarize(v)}")
         return
     items = list(value)[:1000] if isinstance(value, (set, frozenset)) else value[:1000]
     kinds: dict[str, int] = {}
@@ -166,33 +103,112 @@ def _describe_container(value: Any, out: list[str]) -> None:
     counts = ", ".join(f"{name} {n}" for name, n in kinds.items())
     out.append(f"element types (first {len(items)}): {counts}")
     for item in items[:10]:
-        out.append("  " + _cut(repr(item), 200))
+        out.append("  " + safe_repr(item, 200))
 
 
 def _describe_estimator(est: Any, out: list[str]) -> None:
     cls = type(est)
     state = "fitted" if _is_fitted(est) else "not fitted"
-    out.append(f"{cls.__module__}.{cls.__name__} ({state})")
+    out.append(f"{class_label(cls)} ({state})")
     out.append("params:")
     for key, val in sorted(est.get_params(deep=False).items()):
-        out.append(f"  {key} = {_cut(repr(val), 120)}")
-    fitted = [k for k in vars(est) if k.endswith("_") and not k.startswith("_")]
+        out.append(f"  {key} = {safe_repr(val, 120)}")
+    attrs = instance_dict(est) or {}
+    fitted = [k for k in attrs if k.endswith("_") and not k.startswith("_")]
     if fitted:
         out.append("fitted attributes:")
         for key in fitted[:_MAX_MEMBERS]:
-            out.append(f"  {key}: {summarize(getattr(est, key))}")
+            out.append(f"  {key}: {summarize(attrs[key])}")
+
+
+def _live_class_members(cls: type, *, own_only: bool = False) -> list[tuple[str, Any]]:
+    """``(name, member)`` along the MRO, first definition wins, from the class
+    dictionaries only (``dir`` would ask the metaclass). ``own_only``: skip what the
+    trusted library bases define (a dict subclass's ``keys``...)."""
+    seen: dict[str, Any] = {}
+    for klass in class_mro(cls):
+        if klass is object or (own_only and trusted_type(klass)):
+            continue
+        for name, member in list(class_dict(klass).items()):
+            if type(name) is str and name not in seen:
+                seen[name] = member
+    return sorted(seen.items())
+
+
+def _describe_user_object(value: Any, out: list[str]) -> None:
+    cls = type(value)
+    out.append(
+        f"{class_label(cls)} instance. Its class is not from a well-known library, so it is "
+        "described from type information only: none of its methods, properties or "
+        "__repr__ were called."
+    )
+    bases = [class_label(k) for k in class_mro(cls)[1:] if k is not object]
+    if bases:
+        out.append("bases: " + ", ".join(bases[:8]))
+    sized = builtin_size(value)
+    if sized is not None:
+        base, size = sized
+        out.append(f"{base} contents: {size:,} {'keys' if base == 'dict' else 'items'}")
+    attrs = {**slot_values(value), **(instance_dict(value) or {})}
+    if attrs:
+        out.append(f"instance attributes ({len(attrs)}):")
+        for key, item in list(attrs.items())[:_MAX_MEMBERS]:
+            shown = key if type(key) is str else safe_repr(key, 60)
+            out.append(f"  {shown}: {summarize(item)}")
+    members = [(n, m) for n, m in _live_class_members(cls, own_only=True) if n[:1] != "_"]
+    properties = [
+        n
+        for n, m in members
+        if not _inspect.isroutine(m)
+        and _is_descriptor(m)
+        and type(m) is not types.MemberDescriptorType  # __slots__: shown as attributes
+    ]
+    methods = [(n, m) for n, m in members if _inspect.isroutine(_unwrap(m))]
+    if properties:
+        out.append("properties (not evaluated): " + ", ".join(properties[:_MAX_MEMBERS]))
+    if methods:
+        out.append("methods:")
+        out.extend("  " + _cut(n + _signature(_unwrap(m)), 160) for n, m in methods[:_MAX_MEMBERS])
+    own = [n for n in _NOTABLE_DUNDERS if _defined_outside_libraries(cls, n)]
+    if own:
+        out.append("defines (not called): " + ", ".join(own))
+
+
+def _defined_outside_libraries(cls: type, name: str) -> bool:
+    """The first class along the MRO defining ``name`` is not from a trusted library."""
+    for klass in class_mro(cls):
+        if name in class_dict(klass):
+            return not trusted_type(klass)
+    return False
+
+
+def _is_descriptor(member: Any) -> bool:
+    return any("__get__" in class_dict(k) for k in class_mro(type(member)))
+
+
+def _unwrap(member: Any) -> Any:
+    kind = type(member)
+    return member.__func__ if kind in (classmethod, staticmethod) else member
 
 
 def _describe_value(value: Any, limit: int) -> str:
     cls = type(value)
-    module = cls.__module__ or ""
+    module, name = class_module(cls), class_name(cls)
     out: list[str] = []
-    if module.startswith("pandas") and cls.__name__ == "DataFrame":
-        _describe_frame(value, out)
-    elif module.startswith("pandas") and cls.__name__ == "Series":
-        _describe_series(value, out)
-    elif module == "numpy" and cls.__name__ == "ndarray":
-        _describe_array(value, out)
+    if (
+        is_class(value)
+        or issubclass(cls, types.ModuleType)
+        or cls in (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+    ):
+        return _describe_api_object(value, getattr(value, "__name__", "?"), limit)
+    if not trusted(value):
+        _describe_user_object(value, out)
+    elif module.startswith("pandas") and name == "DataFrame":
+        describe_frame(value, out)
+    elif module.startswith("pandas") and name == "Series":
+        describe_series(value, out)
+    elif module == "numpy" and name == "ndarray":
+        describe_array(value, out)
     elif isinstance(value, (dict, list, tuple, set, frozenset)):
         _describe_container(value, out)
     elif isinstance(value, str):
@@ -201,18 +217,14 @@ def _describe_value(value: Any, limit: int) -> str:
         out.append(repr(value[:1500]) + tail)
     elif _is_estimator(value):
         _describe_estimator(value, out)
-    elif (
-        _inspect.ismodule(value)
-        or _inspect.isclass(value)
-        or (callable(value) and hasattr(value, "__qualname__"))
-    ):
+    elif callable(value) and isinstance(getattr(value, "__qualname__", None), str):
         return _describe_api_object(value, getattr(value, "__name__", "?"), limit)
     else:
-        out.append(f"{module}.{cls.__qualname__}: {summarize(value)}")
+        out.append(f"{class_label(cls)}: {summarize(value)}")
         public = [n for n in dir(value) if not n.startswith("_")][:_MAX_MEMBERS]
         if public:
             out.append("public attributes: " + ", ".join(public))
-        out.append("repr: " + _cut(repr(value), 1500))
+        out.append("repr: " + safe_repr(value, 1500))
     return _cut("\n".join(out), limit)
 
 
@@ -234,6 +246,11 @@ def inspect_variable(name: str, limit: int) -> dict[str, Any]:
             found, value = _resolve_variable(name)
             if not found:
                 return {"ok": False, "text": _unknown_variable(name)}
+            if isinstance(value, (Unevaluated, SourceItem)):
+                text = value.describe() if isinstance(value, Unevaluated) else ""
+                if isinstance(value, SourceItem):
+                    text = describe_source(value, limit, IndexCache())
+                return {"ok": True, "text": _cut(text, limit)}
             text = f"{name}: {summarize(value)}\n{_describe_value(value, limit)}"
             return {"ok": True, "text": text}
     except Exception as exc:
@@ -252,32 +269,43 @@ def _first_line(obj: Any) -> str:
 
 
 def _member_line(name: str, member: Any) -> str:
-    if isinstance(member, property):
+    if member is _NOT_LOADED:
+        return f"  {name} (not loaded yet: the module creates it when it is first used)"
+    if type(member) is property:
         line = _first_line(member)
         return f"  {name} (property)" + (" — " + line if line else "")
-    if _inspect.isroutine(member) or _inspect.isclass(member):
-        prefix = "class " if _inspect.isclass(member) else ""
+    if _inspect.isroutine(member) or is_class(member):
+        prefix = "class " if is_class(member) else ""
         line = _first_line(member)
         return "  " + _cut(prefix + name + _signature(member), 160) + (" — " + line if line else "")
     return "  " + _cut(f"{name}: {summarize(member)}", 160)
 
 
+def _module_members(module: Any) -> tuple[str, list[tuple[str, Any]]]:
+    """From the module's ``__dict__`` (never its ``__getattr__``, which may import)."""
+    namespace = instance_dict(module) or {}
+    listed: Any = namespace.get("__all__")
+    names: list[str] = (
+        list(listed)
+        if type(listed) in (list, tuple) and all(type(n) is str for n in listed)
+        else sorted(n for n in namespace if type(n) is str and not n.startswith("_"))
+    )
+    members = [(n, namespace.get(n, _NOT_LOADED)) for n in names]
+    members = [(n, m) for n, m in members if not issubclass(type(m), types.ModuleType)]
+    return str(namespace.get("__file__") or "built-in"), members
+
+
 def _describe_api_object(obj: Any, name: str, limit: int) -> str:
     out: list[str] = []
     members: list[tuple[str, Any]] = []
-    if _inspect.ismodule(obj):
-        out.append(f"module {obj.__name__} ({getattr(obj, '__file__', None) or 'built-in'})")
+    if issubclass(type(obj), types.ModuleType):
+        where, members = _module_members(obj)
+        out.append(f"module {(instance_dict(obj) or {}).get('__name__', name)} ({where})")
         out.append(_doc(obj, limit // 3))
-        names = getattr(obj, "__all__", None) or [n for n in dir(obj) if not n.startswith("_")]
-        members = [(n, getattr(obj, n, None)) for n in list(names)]
-        members = [(n, m) for n, m in members if not _inspect.ismodule(m)]
-    elif _inspect.isclass(obj):
-        out.append(f"class {obj.__module__}.{obj.__qualname__}{_signature(obj)}")
+    elif is_class(obj):
+        out.append(f"class {class_label(obj)}{_signature(obj)}")
         out.append(_doc(obj, limit // 3))
-        for n in dir(obj):
-            if not n.startswith("_"):
-                m = _inspect.getattr_static(obj, n, None)
-                members.append((n, m.__func__ if isinstance(m, (classmethod, staticmethod)) else m))
+        members = [(n, _unwrap(m)) for n, m in _live_class_members(obj) if not n.startswith("_")]
     else:
         module = getattr(obj, "__module__", None) or "?"
         qual = f"{module}.{getattr(obj, '__qualname__', name)}"
@@ -292,33 +320,33 @@ def _describe_api_object(obj: Any, name: str, limit: int) -> str:
     return _cut("\n".join(out), limit)
 
 
-def _resolve_api(name: str) -> Any:
-    """A user variable path, else the longest importable module prefix plus attributes."""
+def _resolve_api(name: str, cache: IndexCache) -> Any:
+    """A user variable path; else the longest prefix already imported (walked without
+    running code); else the module's source. Nothing is ever imported."""
     found, value = _resolve_variable(name)
     if found:
         return value
     parts = name.split(".")
-    error: Exception | None = None
     for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except Exception as exc:
-            error = error or exc
-            continue
-        for attr in parts[i:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise LookupError(
-        f"no variable {parts[0]!r} in the kernel and nothing importable under that name"
-        f" ({type(error).__name__}: {error})"
-    )
+        module = ".".join(parts[:i])
+        if module in sys.modules:
+            return resolve_path(sys.modules[module], module, parts[i:], cache)
+    return source_lookup(parts[0], parts[1:], cache)
 
 
 def describe_api(name: str, limit: int) -> dict[str, Any]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return {"ok": True, "text": _describe_api_object(_resolve_api(name), name, limit)}
+            cache = IndexCache()
+            found = _resolve_api(name, cache)
+            if isinstance(found, SourceItem):
+                text = describe_source(found, limit, cache)
+            elif isinstance(found, Unevaluated):
+                text = found.describe()
+            else:
+                text = _describe_api_object(found, name, limit)
+            return {"ok": True, "text": _cut(text, limit)}
     except Exception as exc:
         error = f"{type(exc).__name__}: {_cut(str(exc), 300)}"
         return {"ok": False, "text": f"Cannot describe {name!r}: {error}"}

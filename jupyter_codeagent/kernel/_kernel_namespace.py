@@ -2,30 +2,38 @@
 """Kernel-side helpers, part 1: the user's namespace (listing, one-line summaries, diff).
 
 This file is never imported by the server. ``helpers.py`` sends its source (together
-with ``_kernel_inspect.py``) to the kernel once, where it is executed inside a private
-module registered in ``sys.modules``; nothing is bound in the user's namespace. So:
-standard library only at import time (pandas/numpy are used only when a value already
-comes from them), Python >= 3.8 syntax, and entry points never raise — errors come back
-as text for the model.
+with the other ``_kernel_*.py`` parts) to the kernel once, where it is executed inside a
+private module registered in ``sys.modules``; nothing is bound in the user's namespace.
+So: standard library only at import time (pandas/numpy are used only when a value
+already comes from them), Python >= 3.8 syntax, and entry points never raise — errors
+come back as text for the model. Values of classes that are not from a well-known
+library are summarized from type information only (``_kernel_static.py``): listing the
+variables after every cell must not run the user's ``__len__`` or ``__repr__``.
 """
 
 from __future__ import annotations
 
-import reprlib
 import sys
 import types
 from typing import Any
+
+from ._kernel_static import (  # stripped when sent: one module in the kernel
+    builtin_size,
+    class_label,
+    class_module,
+    class_name,
+    instance_dict,
+    is_class,
+    safe_repr,
+    trusted,
+    user_class_summary,
+)
 
 # Names IPython puts in the user namespace that are not the user's data.
 _IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
 # Bound on what one listing returns, so a pathological namespace stays cheap.
 _MAX_VARIABLES = 5000
 _SNAPSHOTS: dict[str, dict[str, Any]] = {}
-
-_short = reprlib.Repr()
-_short.maxstring = 50
-_short.maxother = 50
-_short.maxlist = _short.maxtuple = _short.maxdict = _short.maxset = 4
 
 
 def _namespace() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -47,15 +55,22 @@ def _is_user_variable(name: str, value: Any, hidden: dict[str, Any]) -> bool:
         return False
     if name in hidden and hidden[name] is value:
         return False
-    if isinstance(value, types.ModuleType):
-        return False
     cls = type(value)
-    if (cls.__module__ or "").startswith("typing"):
+    if issubclass(cls, types.ModuleType):
         return False
-    # Functions, classes, numpy dispatchers... carry their own ``__qualname__``;
-    # callable *instances* (a torch module) do not, and are the user's data.
-    if callable(value) and isinstance(getattr(value, "__qualname__", None), str):
-        return getattr(value, "__module__", None) == "__main__"
+    if class_module(cls).startswith("typing"):
+        return False
+    # Functions and classes are the user's when defined in __main__; library callables
+    # (numpy dispatchers, builtins) are imports. Callable *instances* (a torch module)
+    # are the user's data. Only trusted types' attributes are read.
+    if is_class(value):
+        return class_module(value) == "__main__"
+    if cls is types.FunctionType:
+        return value.__module__ == "__main__"
+    if callable(value) and trusted(value):
+        qualname = getattr(value, "__qualname__", None)
+        if isinstance(qualname, str):
+            return getattr(value, "__module__", None) == "__main__"
     return True
 
 
@@ -72,42 +87,77 @@ def _size(n: int) -> str:
 
 
 def _type_name(value: Any) -> str:
-    return type(value).__name__
+    return class_name(type(value))
 
 
 def _is_estimator(value: Any) -> bool:
     cls = type(value)
-    return (cls.__module__ or "").startswith("sklearn") and hasattr(cls, "get_params")
+    return class_module(cls).startswith("sklearn") and hasattr(cls, "get_params")
 
 
 def _is_fitted(value: Any) -> bool:
-    attrs = getattr(value, "__dict__", {})
+    attrs = instance_dict(value) or {}
     return any(k.endswith("_") and not k.startswith("_") for k in attrs)
+
+
+class _Shown:
+    """Stands for a default value or annotation in a signature: its text is precomputed
+    (``str(signature)`` would otherwise call the default's own ``__repr__``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _annotation_text(annotation: Any, empty: Any = None) -> Any:
+    if annotation is empty or type(annotation) is str:
+        return annotation
+    if is_class(annotation):
+        return _Shown(class_label(annotation))
+    return _Shown(safe_repr(annotation, 80))
 
 
 def _signature(fn: Any) -> str:
     try:
         import inspect
 
-        return str(inspect.signature(fn))
+        sig = inspect.signature(fn)
+        empty = inspect.Parameter.empty
+        params = [
+            p.replace(
+                default=p.default if p.default is empty else _Shown(safe_repr(p.default, 60)),
+                annotation=_annotation_text(p.annotation, empty),
+            )
+            for p in sig.parameters.values()
+        ]
+        ret = _annotation_text(sig.return_annotation, empty)
+        return str(sig.replace(parameters=params, return_annotation=ret))
     except Exception:
         return "(...)"
 
 
 def _summary(value: Any) -> str:
     cls = type(value)
-    name = cls.__name__
-    module = cls.__module__ or ""
+    name = class_name(cls)
+    module = class_module(cls)
     if value is None:
         return "None"
+    if is_class(value):
+        return f"class {class_name(value)}"
+    if cls is types.FunctionType:
+        return f"function {value.__name__}{_signature(value)}"
+    if not trusted(value):
+        return user_class_summary(value)
     if isinstance(value, (bool, float, complex)):
-        return f"{name} {_short.repr(value)}"
+        return f"{name} {safe_repr(value, 50)}"
     if isinstance(value, int):
         if value.bit_length() > 64:
             return f"int ({value.bit_length()} bits)"
         return f"int {value}"
     if isinstance(value, str):
-        return "str " + (_short.repr(value) if len(value) <= 60 else _size(len(value)))
+        return "str " + (safe_repr(value, 50) if len(value) <= 60 else _size(len(value)))
     if isinstance(value, (bytes, bytearray)):
         return f"{name} {_size(len(value))}"
     if isinstance(value, dict):
@@ -118,16 +168,12 @@ def _summary(value: Any) -> str:
         rows, cols = value.shape
         return "DataFrame {} × {}".format(format(rows, ","), format(cols, ","))
     if module.startswith("pandas") and name == "Series":
-        label = "" if value.name is None else f" {_short.repr(value.name)}"
+        label = "" if value.name is None else f" {safe_repr(value.name, 50)}"
         return "Series{} {} {}".format(label, value.dtype, format(len(value), ","))
     if module == "numpy" and name == "ndarray":
         return f"ndarray {value.dtype} {tuple(value.shape)}"
     if module == "numpy" and getattr(value, "ndim", None) == 0 and hasattr(cls, "item"):
-        return f"{name} {_short.repr(value.item())}"
-    if isinstance(value, types.FunctionType):
-        return f"function {value.__name__}{_signature(value)}"
-    if isinstance(value, type):
-        return f"class {value.__name__}"
+        return f"{name} {safe_repr(value.item(), 50)}"
     if _is_estimator(value):
         return "{} ({})".format(name, "fitted" if _is_fitted(value) else "not fitted")
     # Array-likes of other libraries (torch, xarray, polars...): class-level check so we
@@ -142,7 +188,7 @@ def _summary(value: Any) -> str:
             return "{} {} items".format(name, format(len(value), ","))
         except Exception:
             pass
-    return f"{name} {_short.repr(value)}"
+    return f"{name} {safe_repr(value, 50)}"
 
 
 def summarize(value: Any) -> str:
@@ -176,25 +222,33 @@ def _fingerprint(value: Any) -> tuple[Any, ...]:
 
     Deliberately O(1)-ish: it never hashes data, so in-place edits that keep the
     shape (``df.iloc[0, 0] = 1``) are not detected; ``fit()`` is (new ``*_``
-    attributes change the instance ``__dict__`` size).
+    attributes change the instance ``__dict__`` size). Untrusted objects: only their
+    instance ``__dict__`` size and the C-level length of a builtin base.
     """
     cls = type(value)
-    parts: list[Any] = [id(value), cls.__module__, cls.__qualname__]
-    module = cls.__module__ or ""
+    parts: list[Any] = [id(value), class_label(cls)]
+    module = class_module(cls)
+    name = class_name(cls)
     try:
-        if module.startswith("pandas") and cls.__name__ == "DataFrame":
+        if not trusted(value):
+            parts.append(builtin_size(value))
+            attrs = instance_dict(value)
+            parts.append(None if attrs is None else len(attrs))
+        elif module.startswith("pandas") and name == "DataFrame":
             parts.append(value.shape)
             if value.shape[1] <= 2000:
-                parts.append(tuple(str(c) for c in value.columns))
+                parts.append(tuple(safe_repr(c, 80) for c in value.columns))
                 parts.append(tuple(str(d) for d in value.dtypes))
-        elif module.startswith("pandas") and cls.__name__ == "Series":
-            parts.extend((value.shape, str(value.dtype), str(value.name)))
-        elif module == "numpy" and cls.__name__ == "ndarray":
+        elif module.startswith("pandas") and name == "Series":
+            parts.extend((value.shape, str(value.dtype), safe_repr(value.name, 80)))
+        elif module == "numpy" and name == "ndarray":
             parts.extend((value.shape, str(value.dtype), value.__array_interface__["data"][0]))
         elif isinstance(value, (list, dict, set, bytearray)):
             parts.append(len(value))
-        elif not isinstance(value, (type, types.FunctionType)) and hasattr(value, "__dict__"):
-            parts.append(len(vars(value)))
+        elif not (is_class(value) or cls is types.FunctionType):
+            attrs = instance_dict(value)
+            if attrs is not None:
+                parts.append(len(attrs))
     except Exception:
         pass
     return tuple(parts)

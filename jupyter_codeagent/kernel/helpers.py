@@ -1,6 +1,6 @@
 """Ship the kernel-side helpers and call them without touching the user's namespace.
 
-The helper source (``_kernel_namespace.py`` + ``_kernel_inspect.py``) is executed
+The helper source (the ``_kernel_*.py`` files of ``_PARTS``, in order) is executed
 once per kernel process inside a private module registered in ``sys.modules`` under
 a name that includes a hash of the source (so an upgraded server never talks to an
 old copy). Calls are ``user_expressions`` of a *silent* request: evaluated after the
@@ -20,8 +20,18 @@ from ..errors import KernelError
 from .connection import KernelConnection
 from .executor import execute_silent
 
-_PARTS = ("_kernel_namespace.py", "_kernel_inspect.py")
-_RELATIVE_IMPORT = re.compile(r"^from \._kernel_namespace import \([^)]*\)\n", re.MULTILINE)
+# In dependency order: each part may use the names of the parts before it.
+_PARTS = (
+    "_kernel_static.py",
+    "_kernel_namespace.py",
+    "_kernel_source_index.py",
+    "_kernel_source_api.py",
+    "_kernel_frames.py",
+    "_kernel_inspect.py",
+)
+# ``from ._kernel_x import (...)`` or ``from ._kernel_x import name  # ...``: the parts
+# share one module in the kernel, so these imports are stripped when sending.
+_RELATIVE_IMPORT = re.compile(r"^from \._kernel_\w+ import (?:\([^)]*\)|[^\n(]*)\n", re.MULTILINE)
 _FUTURE = "from __future__ import annotations\n"
 
 

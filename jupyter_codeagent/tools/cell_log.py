@@ -87,6 +87,7 @@ class CellLog:
         review: Review,
         task_id: str | None,
         needs_approval: bool,
+        approval_reason: str | None = None,
     ) -> None:
         run = self.run
         event = run.redact.event(
@@ -97,6 +98,7 @@ class CellLog:
                 review=review,
                 needs_approval=needs_approval,
                 task_id=task_id,
+                approval_reason=approval_reason if needs_approval else None,
             )
         )
         # The notebook first: once the event is out, the user may approve at once, and

@@ -130,6 +130,7 @@ async def _gate(
         review=card,
         task_id=task_id,
         needs_approval=needs_approval,
+        approval_reason=gate.reason,
     )
     if not needs_approval:
         return await _execute(run, cells, audit, subject, code, approved_by=gate.approved_by)

@@ -303,6 +303,22 @@ describe('cells', () => {
 });
 
 describe('cell history', () => {
+  test('a cell waiting for the user carries why the gate asked', () => {
+    const log = new Log();
+    const why = "Waiting for your approval: the 'never' policy runs cells unattended only in a sandboxed kernel.";
+    log.add({
+      type: 'cell_proposed', cell_id: 'c1', task_id: null, source: 'x', explanation: '',
+      review: REVIEW, needs_approval: true, approval_reason: why
+    });
+    log.add({
+      type: 'cell_proposed', cell_id: 'c2', task_id: null, source: 'y', explanation: '',
+      review: REVIEW, needs_approval: false
+    });
+    const state = run(log.events);
+    assert.equal(state.cells.c1.approvalReason, why);
+    assert.equal(state.cells.c2.approvalReason, null);
+  });
+
   test('a stopped cell gets its own status from cell_stopped', () => {
     const log = new Log();
     log.add({

@@ -129,6 +129,11 @@ export const ReviewCard = React.memo(function ReviewCard(props: IReviewCardProps
           You rejected it{cell.reason ? `: ${cell.reason}` : '.'}
         </div>
       )}
+      {canDecide && cell.approvalReason && (
+        <div className="jp-CodeAgent-card-reason jp-mod-approval" role="note">
+          {cell.approvalReason}
+        </div>
+      )}
       {(cell.status === 'done' || cell.status === 'error') && <OutputSummary outputs={cell.outputs} />}
       {canDecide && !rejecting && (
         <div className="jp-CodeAgent-card-actions">

@@ -174,7 +174,8 @@ function applySnapshot(state: IViewState, snapshot: ISessionSnapshot): IViewStat
       previousSource: known?.previousSource ?? null,
       outputs: cell.outputs ?? [],
       executionCount: cell.execution_count ?? null,
-      reason: known?.reason ?? null
+      reason: known?.reason ?? null,
+      approvalReason: known?.approvalReason ?? null
     };
     if (!known) {
       order.push(cell.cell_id);

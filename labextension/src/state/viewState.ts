@@ -68,6 +68,8 @@ export interface ICellView {
   executionCount: number | null;
   /** Why it was rejected or blocked. */
   reason: string | null;
+  /** Why it waits for the user (e.g. an unattended policy without a sandbox). */
+  approvalReason: string | null;
 }
 
 export interface IQuestionView {
