@@ -123,6 +123,8 @@ class MessagePosted(Event):
     question_id: str | None = None
     #: True when the text was cut off (the run stopped while it was being written).
     interrupted: bool | None = None
+    #: On a reviewer's "revise" comments: the code they are about (the version sent back).
+    reviewed_code: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,6 +206,9 @@ class CellProposed(Event):
     review: Review
     needs_approval: bool
     task_id: str | None = None
+    #: A change of an existing notebook cell (its nbformat id or agent cell id) instead
+    #: of a new cell: on approval that cell's code is replaced and it runs there.
+    replaces: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
