@@ -1,2 +1,4 @@
+import './theme.css';
 import './base.css';
 import './sidebar.css';
+import './review.css';

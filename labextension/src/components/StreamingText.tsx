@@ -1,22 +1,23 @@
 import * as React from 'react';
 
-import { streamSegments } from '../state/segments';
+import { markdownBlocks } from '../state/markdownBlocks';
+import { Markdown } from './Markdown';
 
 export interface IStreamingTextProps {
   text: string;
 }
 
-const Segment = React.memo(function Segment(props: { text: string }): JSX.Element {
-  return <div className="jp-CodeAgent-stream-segment">{props.text}</div>;
-});
-
-/** Text still arriving: plain, in stable blocks so that a delta only re-lays out the last one. */
+/**
+ * Markdown still arriving: rendered block by block (a block ends at a blank line
+ * outside a code fence), so a delta renders only the last block again; the finished
+ * blocks keep their rendering.
+ */
 export function StreamingText(props: IStreamingTextProps): JSX.Element {
-  const segments = streamSegments(props.text);
+  const blocks = markdownBlocks(props.text);
   return (
     <div className="jp-CodeAgent-message-text jp-CodeAgent-stream">
-      {segments.map((segment, index) => (
-        <Segment key={index} text={segment} />
+      {blocks.map((block, index) => (
+        <Markdown key={index} className="jp-CodeAgent-stream-segment" text={block} />
       ))}
     </div>
   );
