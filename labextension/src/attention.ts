@@ -12,7 +12,8 @@ import type { Widget } from '@lumino/widgets';
 import type { AgentController } from './controller';
 import { AttentionChange, attentionChanges, attentionOf, IAttention, waitingTotal } from './state/attention';
 
-const BADGE_KEY = 'codeagentWaiting';
+// Lumino writes a title's dataset keys as they are: `data-codeagent-waiting` on the tab.
+const BADGE_KEY = 'codeagent-waiting';
 
 export class SidebarAttention implements IDisposable {
   constructor(

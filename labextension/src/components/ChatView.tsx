@@ -93,7 +93,7 @@ export const ChatView = React.memo(function ChatView(props: IChatViewProps): JSX
   };
 
   // A card that starts waiting takes the focus (the oldest one), unless the user is
-  // typing or already reviewing another card.
+  // typing, reviewing another card, or reading further up (the waiting bar says it).
   const waitingIds = waiting.map(cell => cell.cellId).join(' ');
   const seen = React.useRef<Set<string>>(new Set());
   React.useEffect(() => {
@@ -101,7 +101,7 @@ export const ChatView = React.memo(function ChatView(props: IChatViewProps): JSX
     const ids = waitingIds ? waitingIds.split(' ') : [];
     const fresh = ids.some(id => !seen.current.has(id));
     seen.current = new Set(ids);
-    if (!root || !fresh || root.offsetParent === null || isTyping()) {
+    if (!root || !fresh || !following.current || root.offsetParent === null || isTyping()) {
       return;
     }
     const active = document.activeElement;
@@ -136,7 +136,8 @@ export const ChatView = React.memo(function ChatView(props: IChatViewProps): JSX
   };
 
   const onKeyDown = (event: React.KeyboardEvent) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || isTyping()) {
+    const target = event.target as HTMLElement;
+    if (event.ctrlKey || event.metaKey || event.altKey || target.closest('input, textarea, [contenteditable]')) {
       return;
     }
     if (event.key === 'j' || event.key === 'k') {

@@ -6,14 +6,19 @@
 const CARD = '.jp-CodeAgent-card';
 const WAITING = '.jp-CodeAgent-card.jp-mod-pending';
 
-/** The user is writing somewhere (a text box, an editor): focus must not jump. */
+/**
+ * The user is writing somewhere (text in a box, a code editor): focus must not jump.
+ * An empty message box (just sent from) does not count.
+ */
 export function isTyping(): boolean {
   const active = document.activeElement as HTMLElement | null;
   if (!active) {
     return false;
   }
-  const tag = active.tagName;
-  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || active.isContentEditable;
+  if (active instanceof HTMLTextAreaElement || active instanceof HTMLInputElement) {
+    return active.value.trim() !== '';
+  }
+  return active.tagName === 'SELECT' || active.isContentEditable;
 }
 
 export function focusCardNode(card: HTMLElement | null): boolean {
