@@ -103,6 +103,8 @@ def sidebar_width(page: Any, width: int) -> None:
     page.mouse.move(box["x"] + box["width"] - width - 2, y, steps=8)
     page.mouse.up()
     page.wait_for_function(
-        f"() => Math.abs(document.querySelector('{SIDEBAR}').getBoundingClientRect().width - {width}) < 12",
+        "width => Math.abs("
+        f"document.querySelector('{SIDEBAR}').getBoundingClientRect().width - width) < 12",
+        arg=width,
         timeout=TIMEOUT,
     )

@@ -30,7 +30,9 @@ pytestmark = pytest.mark.browser
 __all__ = ["fake", "lab"]
 
 TAB = '.jp-SideBar.jp-mod-right li[data-id="jp-codeagent-sidebar"]'
-LONG = "\n\n".join(f"Step {i}: a paragraph about the data, long enough to fill a line." for i in range(40))
+LONG = "\n\n".join(
+    f"Step {i}: a paragraph about the data, long enough to fill a line." for i in range(40)
+)
 
 
 class Gates:
@@ -70,7 +72,9 @@ def test_new_cards_are_announced_without_moving_the_reader(
         FakeReply(
             text=LONG,
             tool_calls=[
-                FakeToolCall("propose_cell", {"code": "print(1)", "explanation": "One.", "task_id": "t1"})
+                FakeToolCall(
+                    "propose_cell", {"code": "print(1)", "explanation": "One.", "task_id": "t1"}
+                )
             ],
         )
     )

@@ -89,11 +89,17 @@ def test_fix_this_error_is_an_inline_change_accepted_in_place(
     inline = page.locator(f"{NOTEBOOK} .jp-CodeAgent-inline")
     inline.wait_for(timeout=TIMEOUT)
     assert "proposes a change to this cell" in inline.inner_text()
-    assert inline.locator(".jp-CodeAgent-diff-line.jp-mod-del").inner_text().strip().endswith(
-        "total / 0"
+    assert (
+        inline.locator(".jp-CodeAgent-diff-line.jp-mod-del")
+        .inner_text()
+        .strip()
+        .endswith("total / 0")
     )
-    assert inline.locator(".jp-CodeAgent-diff-line.jp-mod-add").inner_text().strip().endswith(
-        "total / 4"
+    assert (
+        inline.locator(".jp-CodeAgent-diff-line.jp-mod-add")
+        .inner_text()
+        .strip()
+        .endswith("total / 4")
     )
     assert notebook_sources(page) == [BROKEN]
     # The sidebar card shows the same change against the cell.

@@ -63,14 +63,17 @@ export const ChatView = React.memo(function ChatView(props: IChatViewProps): JSX
 
   React.useLayoutEffect(follow);
 
-  // Markdown and highlighting render asynchronously: keep following as they grow.
+  // Markdown and highlighting render asynchronously, and the chat shrinks when the plan
+  // opens: keep following through both.
   React.useEffect(() => {
     const node = content.current;
-    if (!node || typeof ResizeObserver === 'undefined') {
+    const viewport = scroller.current;
+    if (!node || !viewport || typeof ResizeObserver === 'undefined') {
       return;
     }
     const observer = new ResizeObserver(follow);
     observer.observe(node);
+    observer.observe(viewport);
     return () => observer.disconnect();
   }, [follow]);
 

@@ -51,8 +51,8 @@ export const Composer = React.memo(function Composer(props: IComposerProps): JSX
   const placeholder = attachment
     ? trans.__('Ask about %1…', attachment.label)
     : notebookPath
-      ? trans.__('Ask the agents about %1 (Enter sends, Shift+Enter adds a line)', notebookPath)
-      : trans.__('Ask the agents (Enter sends, Shift+Enter adds a line)');
+      ? trans.__('Ask about %1 (Enter sends)', notebookPath)
+      : trans.__('Ask the agents (Enter sends)');
 
   return (
     <div className="jp-CodeAgent-composer">
@@ -80,6 +80,7 @@ export const Composer = React.memo(function Composer(props: IComposerProps): JSX
         value={text}
         placeholder={placeholder}
         aria-label={trans.__('Message to the agents')}
+        title={trans.__('Enter sends, Shift+Enter adds a line')}
         onChange={event => controller.setComposer(event.target.value)}
         onKeyDown={event => {
           if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
