@@ -160,3 +160,49 @@ def test_inline_approve_with_a_second_look_for_high_risk(
     wait_run_status(page, "done")
     assert not (lab.root / "touched.txt").exists()
     assert page.locator(f"{NOTEBOOK} .jp-CodeAgent-inline").count() == 0
+
+
+def test_a_change_edited_in_place_runs_as_edited_and_a_reject_restores_the_cell(
+    page: Any, lab: LabServer, fake: Any
+) -> None:
+    path = write_notebook(lab.root, "edit.ipynb", (BROKEN,))
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].id = "to-edit"
+    nbformat.write(nb, path)
+    script = new_script(fake)
+    script.planner(plan("Fix it"))
+    change = {"code": FIXED, "explanation": "Four.", "task_id": "t1", "replaces": "to-edit"}
+    script.coder(call("propose_cell", **change), call("propose_cell", **change), finish("ok"))
+    script.reviewer(review(), review())
+    open_notebook(page, lab, "edit.ipynb")
+    open_sidebar(page)
+    page.locator(f"{SIDEBAR} .jp-CodeAgent-input").fill("fix the division")
+    page.locator(f"{SIDEBAR} .jp-CodeAgent-input").press("Enter")
+
+    # Edit puts the proposed code into the cell; Reject puts the cell's own code back.
+    wait_card_status(page, 0, "proposed")
+    inline = page.locator(f"{NOTEBOOK} .jp-CodeAgent-inline")
+    inline.locator(".jp-CodeAgent-inline-edit").click()
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.closest('.jp-Cell')"
+    )
+    assert notebook_sources(page) == [FIXED]
+    assert "as it is now" in inline.inner_text()
+    inline.locator(".jp-CodeAgent-inline-reject").click()
+    wait_card_status(page, 0, "rejected")
+    assert notebook_sources(page) == [BROKEN]
+
+    # Edited, then accepted: the user's version runs, in the same cell.
+    wait_card_status(page, 1, "proposed")
+    inline.locator(".jp-CodeAgent-inline-edit").click()
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.closest('.jp-Cell')"
+    )
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nprint('mine')")
+    inline.locator(".jp-CodeAgent-inline-approve").click()
+    ran = wait_card_status(page, 1, "done")
+    assert "edited by you" in ran.inner_text()
+    assert "mine" in ran.locator(".jp-CodeAgent-output").inner_text()
+    wait_run_status(page, "done")
+    assert notebook_sources(page) == [FIXED + "\nprint('mine')"]
