@@ -2,3 +2,4 @@ import './theme.css';
 import './base.css';
 import './sidebar.css';
 import './review.css';
+import './notebook.css';
