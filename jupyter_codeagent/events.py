@@ -144,6 +144,8 @@ class MessagePosted(Event):
     question_id: str | None = None
     #: True when the text was cut off (the run stopped while it was being written).
     interrupted: bool | None = None
+    #: On a reviewer's "revise" comments: the code they are about (the version sent back).
+    reviewed_code: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,6 +231,9 @@ class CellProposed(Event):
     #: by policy. Under 'risky'/'never' it says what made the gate ask (no sandbox, the
     #: risk, the review), so the user knows why an unattended policy asks.
     approval_reason: str | None = None
+    #: A change of an existing notebook cell (its nbformat id or agent cell id) instead
+    #: of a new cell: on approval that cell's code is replaced and it runs there.
+    replaces: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

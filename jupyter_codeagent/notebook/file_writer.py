@@ -97,6 +97,8 @@ class FileNotebookWriter:
         async with self._lock(api_path):
             nb = await self._load(api_path, create=False)
             index = find_agent_cell(nb, cell_id)
+            if index is None:  # a user's own cell that an approved proposal changes
+                index = find_anchor(nb, cell_id)
             if index is None:
                 raise NotFound(f"The cell {cell_id!r} is no longer in {api_path}.")
             cell = nb.cells[index]

@@ -21,7 +21,8 @@ equals ``after``; at the end when ``after`` is null or not found. If a cell with
 same agent ``cell_id`` exists, update its source and status instead. If ``cell.id`` is
 already taken in the document, give the cell a fresh id.
 
-``update_cell``::
+``update_cell`` (``cell_id``: an agent cell, else the nbformat id of the cell a proposal
+with ``replaces`` changes)::
 
     {"op": "update_cell", "path": "dir/nb.ipynb", "cell_id": "c7",
      "source"?: "...", "status"?: "approved", "outputs"?: [<nbformat v4 outputs>],

@@ -74,6 +74,11 @@ class CellLog:
 
     def __init__(self, run: RunContext) -> None:
         self.run = run
+        # A proposal that changes an existing cell (``replaces``) has no notebook cell of
+        # its own: the cell it changes keeps its code until the user approves, then takes
+        # the new code, the status and the outputs.
+        self._replaces: dict[str, str] = {}
+        self._replaced: set[str] = set()
 
     def record(self, cell_id: str) -> CellRecord:
         return self.run.app.store.get_cell(self.run.session_id, cell_id)
@@ -88,6 +93,7 @@ class CellLog:
         task_id: str | None,
         needs_approval: bool,
         approval_reason: str | None = None,
+        replaces: str | None = None,
     ) -> None:
         run = self.run
         event = run.redact.event(
@@ -99,8 +105,14 @@ class CellLog:
                 needs_approval=needs_approval,
                 task_id=task_id,
                 approval_reason=approval_reason if needs_approval else None,
+                replaces=replaces,
             )
         )
+        if replaces:
+            self._replaces[cell_id] = replaces
+            run.last_cell_id = replaces
+            self._apply(event)
+            return
         # The notebook first: once the event is out, the user may approve at once, and
         # nothing may stand between the event and the run waiting for that decision.
         try:
@@ -126,6 +138,7 @@ class CellLog:
         review: Review,
         task_id: str | None,
         reason: str,
+        replaces: str | None = None,
     ) -> None:
         """Shown as a card, never written into the notebook: it will never run."""
         self._apply(
@@ -136,6 +149,7 @@ class CellLog:
                 review=review,
                 needs_approval=False,
                 task_id=task_id,
+                replaces=replaces,
             )
         )
         self._apply(CellBlocked(cell_id=cell_id, reason=reason))
@@ -147,6 +161,10 @@ class CellLog:
                 cell_id=cell_id, source=source if edited else None, approved_by=approved_by
             )
         )
+        if cell_id in self._replaces:
+            self._replaced.add(cell_id)
+            await self._write(cell_id, source=source, status="running")
+            return
         await self._write(cell_id, source=source if edited else None, status="running")
 
     async def executed(self, cell_id: str, result: ExecutionResult) -> None:
@@ -186,8 +204,11 @@ class CellLog:
 
     async def _write(self, cell_id: str, **changes: Any) -> None:
         run = self.run
+        target = self._replaces.get(cell_id, cell_id)
+        if target != cell_id and cell_id not in self._replaced:
+            return  # a change the user did not approve: the cell stays as it was
         try:
-            await run.app.writer.update_cell(run.notebook_path, cell_id=cell_id, **changes)
+            await run.app.writer.update_cell(run.notebook_path, cell_id=target, **changes)
         except CodeAgentError as error:
             self._notebook_failed(error)
 

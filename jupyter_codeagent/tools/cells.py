@@ -37,12 +37,22 @@ async def propose_cell(
         str, Field(description="One or two sentences for the user: what the cell does and why.")
     ] = "",
     task_id: Annotated[str, Field(description="The plan task this cell works on.")] = "",
+    replaces: Annotated[
+        str,
+        Field(
+            max_length=64,
+            description="To change an existing cell instead of adding one (fixing the error "
+            "of a cell the user attached, for instance): that cell's id. The user sees the "
+            "change as a diff; on approval the new code replaces the cell's and runs there.",
+        ),
+    ] = "",
 ) -> str:
     """Propose one Python code cell for the user's notebook. It is checked by a static
     analyzer and a reviewer, then shown to the user, who may approve, edit or reject it.
     Returns the review, the user's decision and, if it ran, its outputs or error."""
     task = find_task(run, task_id) if task_id else current_task(run)
     explanation = explanation.strip()
+    replaces = replaces.strip()
     report = await analyze(run, code)
     if report.blocking:
         review = CellReview(
@@ -58,7 +68,11 @@ async def propose_cell(
         review = await run.review(run, request)
     if review.verdict == "revise" and run.review_rounds < run.settings.agents.max_review_rounds:
         run.review_rounds += 1
-        run.emit(MessagePosted(role="assistant", agent="reviewer", text=review.comments))
+        run.emit(
+            MessagePosted(
+                role="assistant", agent="reviewer", text=review.comments, reviewed_code=code
+            )
+        )
         return as_json(
             {
                 "decision": "revise",
@@ -69,7 +83,9 @@ async def propose_cell(
     run.review_rounds = 0
     if task is not None:
         run.tried.add(task.id)
-    return await _gate(run, code, explanation, task.id if task else None, report, review)
+    return await _gate(
+        run, code, explanation, task.id if task else None, report, review, replaces or None
+    )
 
 
 async def _gate(
@@ -79,6 +95,7 @@ async def _gate(
     task_id: str | None,
     report: RiskReport,
     review: CellReview,
+    replaces: str | None = None,
 ) -> str:
     cells = CellLog(run)
     cell_id = new_id("c")
@@ -110,6 +127,7 @@ async def _gate(
             review=card,
             task_id=task_id,
             reason=gate.reason,
+            replaces=replaces,
         )
         audit.decided(subject, outcome="blocked", detail=gate.reason, approved_by=None)
         return as_json(
@@ -131,6 +149,7 @@ async def _gate(
         task_id=task_id,
         needs_approval=needs_approval,
         approval_reason=gate.reason,
+        replaces=replaces,
     )
     if not needs_approval:
         return await _execute(run, cells, audit, subject, code, approved_by=gate.approved_by)

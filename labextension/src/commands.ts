@@ -1,11 +1,13 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { ICommandPalette } from '@jupyterlab/apputils';
 import type { INotebookTracker } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { AgentController } from './controller';
 import { codeAgentIcon } from './icon';
 import { attachmentOf, cellError } from './notebook/cellContext';
 import { normalizePath } from './notebook/agentCells';
+import type { CodeAgentSidebar } from './widget';
 
 /** Command ids, stable for keyboard shortcuts and other extensions. */
 export const CommandIDs = {
@@ -17,40 +19,55 @@ export const CommandIDs = {
   ask: 'codeagent:ask-about-cell'
 } as const;
 
-const CATEGORY = 'Code Agent';
-
 export function addCommands(
   app: JupyterFrontEnd,
   controller: AgentController,
   tracker: INotebookTracker,
-  sidebarId: string,
-  palette: ICommandPalette | null
+  sidebar: CodeAgentSidebar,
+  palette: ICommandPalette | null,
+  trans: TranslationBundle
 ): void {
   const { commands } = app;
-  const openSidebar = () => app.shell.activateById(sidebarId);
+  const openSidebar = () => app.shell.activateById(sidebar.id);
+  const category = trans.__('Code Agent');
 
   commands.addCommand(CommandIDs.open, {
-    label: 'Code Agent: Open',
-    caption: 'Open the Code Agent sidebar',
+    label: trans.__('Code Agent: Open'),
+    caption: trans.__('Open the Code Agent sidebar, with the cursor in the message box'),
     icon: codeAgentIcon,
-    execute: openSidebar
+    execute: () => {
+      openSidebar();
+      sidebar.focusComposer();
+    }
   });
 
+  const oldestPending = () => {
+    const cellId = controller.firstPendingCell();
+    return cellId ? (controller.getState().view.cells[cellId] ?? null) : null;
+  };
+
   commands.addCommand(CommandIDs.approve, {
-    label: 'Code Agent: Approve & Run the Proposed Cell',
-    caption: 'Run the oldest cell waiting for your approval',
+    label: trans.__('Code Agent: Approve & Run the Proposed Cell'),
+    caption: trans.__('Run the oldest cell waiting for your approval (a high-risk cell is shown first)'),
     isEnabled: () => controller.firstPendingCell() !== null,
     execute: () => {
-      const cellId = controller.firstPendingCell();
-      if (cellId) {
-        return controller.approve(cellId);
+      const cell = oldestPending();
+      if (!cell) {
+        return;
       }
+      if (cell.review.risk === 'high') {
+        // High-risk code gets a second look: its card, where `a` arms and confirms.
+        openSidebar();
+        requestAnimationFrame(() => sidebar.focusWaitingCard());
+        return;
+      }
+      return controller.approve(cell.cellId);
     }
   });
 
   commands.addCommand(CommandIDs.reject, {
-    label: 'Code Agent: Reject the Proposed Cell',
-    caption: 'Reject the oldest cell waiting for your approval',
+    label: trans.__('Code Agent: Reject the Proposed Cell'),
+    caption: trans.__('Reject the oldest cell waiting for your approval'),
     isEnabled: () => controller.firstPendingCell() !== null,
     execute: () => {
       const cellId = controller.firstPendingCell();
@@ -60,49 +77,52 @@ export function addCommands(
     }
   });
 
-  /** Attach the active cell and prefill the request. */
-  const withCell = (prompt: string) => {
+  /** Attach the active cell; send the request at once unless it is left to the user. */
+  const withCell = (prompt: (cellId: string) => string, sendNow: boolean) => {
     const panel = tracker.currentWidget;
     const cell = tracker.activeCell;
     if (!panel || !cell) {
       return;
     }
     const index = panel.content.widgets.indexOf(cell);
-    controller.attachCell(
-      attachmentOf(cell, index, normalizePath(panel.context.localPath)),
-      prompt
-    );
+    const attachment = attachmentOf(cell, index, normalizePath(panel.context.localPath));
     openSidebar();
+    if (sendNow) {
+      return controller.sendWithCell(attachment, prompt(cell.model.id));
+    }
+    controller.attachCell(attachment, prompt(cell.model.id));
   };
   const hasCell = () => tracker.activeCell !== null;
 
   commands.addCommand(CommandIDs.explain, {
-    label: 'Explain This Cell',
-    caption: 'Ask the Code Agent to explain the active cell',
+    label: trans.__('Explain This Cell'),
+    caption: trans.__('Ask the Code Agent to explain the active cell'),
     icon: codeAgentIcon,
     isEnabled: hasCell,
-    execute: () => withCell('Explain what this cell does.')
+    execute: () => withCell(() => trans.__('Explain what this cell does.'), true)
   });
 
   commands.addCommand(CommandIDs.fix, {
-    label: 'Fix This Error',
-    caption: 'Ask the Code Agent to fix the error of the active cell',
+    label: trans.__('Fix This Error'),
+    caption: trans.__('Ask the Code Agent to fix the error of the active cell, in the cell itself'),
     icon: codeAgentIcon,
     isEnabled: () => tracker.activeCell !== null && cellError(tracker.activeCell) !== null,
-    execute: () => withCell('Fix this error.')
+    // The cell's id lets the coder propose a change of this cell (`replaces`), not a new one.
+    execute: () =>
+      withCell(id => trans.__('Fix this error by changing the cell itself (cell id: %1).', id), true)
   });
 
   commands.addCommand(CommandIDs.ask, {
-    label: 'Ask the Agent About This Cell',
-    caption: 'Attach the active cell to a message to the Code Agent',
+    label: trans.__('Ask the Agent About This Cell'),
+    caption: trans.__('Attach the active cell to a message to the Code Agent'),
     icon: codeAgentIcon,
     isEnabled: hasCell,
-    execute: () => withCell('')
+    execute: () => withCell(() => '', false)
   });
 
   if (palette) {
     for (const command of Object.values(CommandIDs)) {
-      palette.addItem({ command, category: CATEGORY });
+      palette.addItem({ command, category });
     }
   }
 }

@@ -8,9 +8,10 @@ import { ConnectionStatus, SessionConnection } from './connection';
 import { findPanel, normalizePath } from './notebook/agentCells';
 import { NotebookApplier } from './notebook/applier';
 import { ICellAttachment, messageWithAttachment } from './notebook/cellContext';
+import { anchorSource, editInPlace, restoreSource } from './notebook/inlineReview';
 import { agentCellSource, kernelIdOf, revealAgentCell } from './notebook/sessionNotebook';
 import { reduce } from './state/reducer';
-import { Action, IViewState, initialState, pendingCells } from './state/viewState';
+import { Action, IViewState, initialState, isActive, pendingCells } from './state/viewState';
 import type { IUserChoices } from './settings';
 import type { ISessionSnapshot, ISessionSummary, ISnapshotCell, SessionEvent } from './types';
 
@@ -193,6 +194,7 @@ export class AgentController {
     this._startSeq = snapshot.timeline?.start_seq ?? 0;
     this._dispatch({ type: 'snapshot', snapshot });
     this._dispatch({ type: 'events', events: this._loaded });
+    this._readReplacedCells();
     this._set({
       sessionPath: normalizePath(snapshot.notebook_path),
       loading: false,
@@ -292,6 +294,17 @@ export class AgentController {
     this.focusRequested.emit();
   }
 
+  /**
+   * Attach a cell and send the request at once ("Explain this cell", "Fix this error");
+   * while a run is in flight it waits in the composer instead.
+   */
+  async sendWithCell(attachment: ICellAttachment, prompt: string): Promise<void> {
+    this.attachCell(attachment, prompt);
+    if (!isActive(this._state.view.status) && !this._state.sending) {
+      await this.send();
+    }
+  }
+
   clearAttachment(): void {
     this._set({ attachment: null });
   }
@@ -348,8 +361,14 @@ export class AgentController {
     if (!sessionId || !cell) {
       return;
     }
-    const current = this.notebookSource(cellId);
+    // A change of an existing cell is only in the notebook if the user chose Edit.
+    const current = cell.replaces
+      ? this._inPlace.has(cellId)
+        ? anchorSource(this._tracker, this._state.sessionPath, cell.replaces)
+        : null
+      : this.notebookSource(cellId);
     const edited = current !== null && current.trim() && current !== cell.source ? current : undefined;
+    this._inPlace.delete(cellId);
     this._dispatch({ type: 'decision_sent', cellId, decision: 'approve' });
     try {
       await this.client.approve(sessionId, cellId, edited);
@@ -361,8 +380,15 @@ export class AgentController {
 
   async reject(cellId: string, reason?: string): Promise<void> {
     const sessionId = this._state.sessionId;
-    if (!sessionId || !this._state.view.cells[cellId]) {
+    const cell = this._state.view.cells[cellId];
+    if (!sessionId || !cell) {
       return;
+    }
+    const original = this._inPlace.get(cellId);
+    const path = this._state.sessionPath;
+    if (original !== undefined && path) {
+      restoreSource(this._tracker, path, cell, original); // the change opened for editing goes
+      this._inPlace.delete(cellId);
     }
     this._dispatch({ type: 'decision_sent', cellId, decision: 'reject' });
     try {
@@ -396,10 +422,27 @@ export class AgentController {
     return agentCellSource(this._tracker, this._state.sessionPath, cellId);
   }
 
+  /** A proposed change of an existing cell the user opened for editing in that cell. */
+  isEditingInPlace(cellId: string): boolean {
+    return this._inPlace.has(cellId);
+  }
+
   /** Edit: show the agent cell in the notebook, in edit mode with the cursor in it. */
   async editCell(cellId: string): Promise<void> {
     const path = this._state.sessionPath;
-    if (!path) {
+    const cell = this._state.view.cells[cellId];
+    if (!path || !cell) {
+      return;
+    }
+    if (cell.replaces) {
+      // The proposed code goes into the cell it changes (put back on reject).
+      const result = await editInPlace(this._app, this._tracker, path, cell, this._inPlace.has(cellId));
+      if ('problem' in result) {
+        this._set({ banner: result.problem });
+      } else if (!this._inPlace.has(cellId)) {
+        this._inPlace.set(cellId, result.original);
+        this._set({}); // the inline bar says so
+      }
       return;
     }
     const problem = await revealAgentCell(this._app, this._tracker, path, cellId);
@@ -422,8 +465,23 @@ export class AgentController {
       this._loaded = this._loaded.filter(event => event.type !== 'delta');
     }
     this._dispatch({ type: 'events', events });
+    this._readReplacedCells();
     if (events.some(event => event.type === 'run_finished' || event.type === 'run_started')) {
       void this.refreshSessions();
+    }
+  }
+
+  /** The code a waiting change replaces, from the open notebook (for its diff). */
+  private _readReplacedCells(): void {
+    const { view, sessionPath } = this._state;
+    for (const cellId of view.cellOrder) {
+      const cell = view.cells[cellId];
+      if (cell?.replaces && cell.previousSource === null && cell.status === 'proposed') {
+        const source = anchorSource(this._tracker, sessionPath, cell.replaces);
+        if (source !== null) {
+          this._dispatch({ type: 'replaced_source', cellId, source });
+        }
+      }
     }
   }
 
@@ -491,4 +549,6 @@ export class AgentController {
   private _loaded: SessionEvent[] = [];
   private _earlierCells: ISnapshotCell[] = [];
   private _startSeq = 0;
+  /** Changes of existing cells opened for editing: cell id → the cell's code before. */
+  private readonly _inPlace = new Map<string, string>();
 }

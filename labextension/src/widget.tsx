@@ -13,7 +13,23 @@ export class CodeAgentSidebar extends ReactWidget {
     this.id = 'jp-codeagent-sidebar';
     this.addClass('jp-CodeAgent');
     this.title.icon = codeAgentIcon;
-    this.title.caption = 'Code Agent';
+    this.title.caption = _services.trans?.__('Code Agent') ?? 'Code Agent';
+  }
+
+  /** Put the cursor in the message box (once the panel is shown). */
+  focusComposer(): void {
+    requestAnimationFrame(() => this._services.controller.focusRequested.emit());
+  }
+
+  /** Focus the oldest card waiting for a decision; false if none. */
+  focusWaitingCard(): boolean {
+    const card = this.node.querySelector<HTMLElement>('.jp-CodeAgent-card.jp-mod-pending');
+    if (!card) {
+      return false;
+    }
+    card.focus({ preventScroll: true });
+    card.scrollIntoView({ block: 'nearest' });
+    return true;
   }
 
   protected render(): JSX.Element {

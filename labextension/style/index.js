@@ -1,2 +1,5 @@
+import './theme.css';
 import './base.css';
 import './sidebar.css';
+import './review.css';
+import './notebook.css';

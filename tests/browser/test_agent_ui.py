@@ -144,7 +144,8 @@ def test_full_analysis_approve_edit_reject(page: Any, lab: LabServer, fake: Any)
     summary = page.locator(f"{SIDEBAR} .jp-CodeAgent-message").last
     assert summary.locator("strong").inner_text() == "150"
 
-    # The plan shows every task's final status and the note.
+    # The plan shows every task's final status and the note (finished ones folded).
+    page.locator(f"{SIDEBAR} .jp-CodeAgent-plan-finished").click()
     tasks = page.locator(f"{SIDEBAR} .jp-CodeAgent-task")
     assert [tasks.nth(i).get_attribute("data-status") for i in range(3)] == [
         "done",
@@ -164,7 +165,8 @@ def test_full_analysis_approve_edit_reject(page: Any, lab: LabServer, fake: Any)
     assert "edited" in cells[1]["outputs"] and "max()" in cells[1]["source"]
     assert "file changed" not in page.content().lower()
 
-    # Data objects: clicking one mentions it in the message box.
+    # Data objects (folded): clicking one mentions it in the message box.
+    page.locator(f"{SIDEBAR} .jp-CodeAgent-data .jp-CodeAgent-section-title").click()
     page.locator(f"{SIDEBAR} .jp-CodeAgent-variable[data-name='df']").click()
     assert "@df" in page.locator(f"{SIDEBAR} .jp-CodeAgent-input").input_value()
     assert "tokens" in page.locator(f"{SIDEBAR} .jp-CodeAgent-usage").inner_text()
@@ -336,14 +338,12 @@ def test_fix_this_error_attaches_the_cell(page: Any, lab: LabServer, fake: Any) 
     assert menu.locator(".lm-Menu-item:has-text('Explain This Cell')").is_visible()
     assert menu.locator(".lm-Menu-item:has-text('Ask the Agent About This Cell')").is_visible()
     menu.locator(".lm-Menu-item:has-text('Fix This Error')").click()
-    chip = page.locator(f"{SIDEBAR} .jp-CodeAgent-attachment")
-    chip.wait_for(timeout=TIMEOUT)
-    assert "⚠" in chip.inner_text()
-    assert page.locator(f"{SIDEBAR} .jp-CodeAgent-input").input_value() == "Fix this error."
-    page.locator(f"{SIDEBAR} .jp-CodeAgent-input").press("Enter")
+    # Sent at once, the cell and its error folded under the request.
     wait_run_status(page, "done")
     user = page.locator(f"{SIDEBAR} .jp-CodeAgent-message[data-agent='user']").last
-    assert "ZeroDivisionError" in user.inner_text()
+    assert user.locator(".jp-CodeAgent-message-text").inner_text().startswith("Fix this error")
+    assert "ZeroDivisionError" in user.locator(".jp-CodeAgent-attached summary").inner_text()
+    user.locator(".jp-CodeAgent-attached summary").click()
     assert "1 / 0" in user.inner_text()
     request = str(script.requests_of("planner")[-1].messages)
     assert "ZeroDivisionError" in request
@@ -368,7 +368,7 @@ def test_blocked_cell_and_a_changed_proposal(page: Any, lab: LabServer, fake: An
     blocked = wait_card_status(page, 0, "blocked")
     assert "will not run" in blocked.inner_text()
     assert blocked.locator(".jp-CodeAgent-approve").count() == 0
-    assert blocked.locator(".jp-CodeAgent-finding").count() > 0
+    assert "Blocked by the static analysis: " in blocked.inner_text()  # with the finding
 
     first = wait_card_status(page, 1, "proposed")
     first.locator(".jp-CodeAgent-reject").click()

@@ -24,9 +24,15 @@ def test_sidebar_shows_how_to_configure_a_model(
     setup = page.wait_for_selector(".jp-CodeAgent-health-setup", timeout=30_000)
     text = setup.inner_text()
     assert "No model is configured" in text
-    for name in ("CODEAGENT_PROVIDER", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL"):
-        assert name in text
-    assert "localhost:11434" in text  # the Ollama example
+    # One example at a time (OpenAI, Anthropic, Ollama), chosen by tab.
+    for tab, names in (
+        ("OpenAI", ("CODEAGENT_PROVIDER", "OPENAI_API_KEY")),
+        ("Anthropic", ("ANTHROPIC_API_KEY",)),
+        ("Ollama", ("OPENAI_BASE_URL", "localhost:11434")),
+    ):
+        page.click(f".jp-CodeAgent-setup-tab:has-text('{tab}')")
+        for name in names:
+            assert name in setup.inner_text()
 
 
 def test_palette_command_opens_sidebar_with_model(

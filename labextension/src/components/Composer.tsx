@@ -1,7 +1,7 @@
 import * as React from 'react';
 
 import type { ICellAttachment } from '../notebook/cellContext';
-import { useServices } from '../uiContext';
+import { useServices, useTrans } from '../uiContext';
 
 export interface IComposerProps {
   text: string;
@@ -16,6 +16,7 @@ const MAX_ROWS = 10;
 /** The message box: Enter sends, Shift+Enter adds a line; Stop while a run is active. */
 export const Composer = React.memo(function Composer(props: IComposerProps): JSX.Element {
   const { controller } = useServices();
+  const trans = useTrans();
   const input = React.useRef<HTMLTextAreaElement>(null);
   const { text, attachment, active, sending, notebookPath } = props;
 
@@ -48,8 +49,10 @@ export const Composer = React.memo(function Composer(props: IComposerProps): JSX
   const canSend = !active && !sending && (text.trim().length > 0 || attachment !== null);
   const rows = Math.min(MAX_ROWS, Math.max(2, text.split('\n').length));
   const placeholder = attachment
-    ? `Ask about ${attachment.label}…`
-    : `Ask the agents${notebookPath ? ` about ${notebookPath}` : ''} (Enter sends, Shift+Enter adds a line)`;
+    ? trans.__('Ask about %1…', attachment.label)
+    : notebookPath
+      ? trans.__('Ask about %1 (Enter sends)', notebookPath)
+      : trans.__('Ask the agents (Enter sends)');
 
   return (
     <div className="jp-CodeAgent-composer">
@@ -63,8 +66,8 @@ export const Composer = React.memo(function Composer(props: IComposerProps): JSX
           <button
             className="jp-CodeAgent-icon-button"
             onClick={() => controller.clearAttachment()}
-            aria-label="Remove the attached cell"
-            title="Remove the attached cell"
+            aria-label={trans.__('Remove the attached cell')}
+            title={trans.__('Remove the attached cell')}
           >
             ×
           </button>
@@ -76,7 +79,8 @@ export const Composer = React.memo(function Composer(props: IComposerProps): JSX
         rows={rows}
         value={text}
         placeholder={placeholder}
-        aria-label="Message to the agents"
+        aria-label={trans.__('Message to the agents')}
+        title={trans.__('Enter sends, Shift+Enter adds a line')}
         onChange={event => controller.setComposer(event.target.value)}
         onKeyDown={event => {
           if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
@@ -92,17 +96,18 @@ export const Composer = React.memo(function Composer(props: IComposerProps): JSX
           <button
             className="jp-Button jp-mod-styled jp-mod-warn jp-CodeAgent-stop"
             onClick={() => void controller.stop()}
-            title="Stop the run (a running cell is interrupted)"
+            title={trans.__('Stop the run (a running cell is interrupted)')}
           >
-            ■ Stop
+            ■ {trans.__('Stop')}
           </button>
         ) : (
           <button
             className="jp-Button jp-mod-styled jp-mod-accept jp-CodeAgent-send"
             onClick={() => void controller.send()}
             disabled={!canSend}
+            title={canSend ? trans.__('Send (Enter)') : trans.__('Write a message first')}
           >
-            {sending ? 'Sending…' : 'Send'}
+            {sending ? trans.__('Sending…') : trans.__('Send')}
           </button>
         )}
       </div>

@@ -1,28 +1,25 @@
+import { Clipboard } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { IHealth } from '../api';
+import { useServices, useTrans } from '../uiContext';
 
-/** What to set for each kind of model server; shown when nothing is configured. */
-const SETUP_EXAMPLES: ReadonlyArray<{ title: string; lines: string[] }> = [
+/** What to set for each kind of model server; one shown at a time. */
+const SETUP_EXAMPLES: ReadonlyArray<{ id: string; title: string; lines: string[] }> = [
   {
+    id: 'openai',
     title: 'OpenAI',
     lines: ['CODEAGENT_PROVIDER=openai', 'CODEAGENT_MODEL=gpt-4o', 'OPENAI_API_KEY=sk-...']
   },
   {
+    id: 'anthropic',
     title: 'Anthropic',
-    lines: [
-      'CODEAGENT_PROVIDER=anthropic',
-      'CODEAGENT_MODEL=claude-sonnet-4-5',
-      'ANTHROPIC_API_KEY=sk-ant-...'
-    ]
+    lines: ['CODEAGENT_PROVIDER=anthropic', 'CODEAGENT_MODEL=claude-sonnet-4-5', 'ANTHROPIC_API_KEY=sk-ant-...']
   },
   {
-    title: 'Ollama or any OpenAI-compatible server',
-    lines: [
-      'CODEAGENT_PROVIDER=openai',
-      'CODEAGENT_MODEL=llama3.1',
-      'OPENAI_BASE_URL=http://localhost:11434/v1'
-    ]
+    id: 'local',
+    title: 'Ollama',
+    lines: ['CODEAGENT_PROVIDER=openai', 'CODEAGENT_MODEL=llama3.1', 'OPENAI_BASE_URL=http://localhost:11434/v1']
   }
 ];
 
@@ -32,21 +29,22 @@ export interface IHealthStatusProps {
   onRetry: () => void;
 }
 
-/** The model connection state: provider and model, or how to configure one. */
+/** The model connection state: provider and model, or a compact card on how to set one up. */
 export function HealthStatus(props: IHealthStatusProps): JSX.Element {
   const { health, error, onRetry } = props;
+  const trans = useTrans();
   if (error !== null) {
     return (
       <div className="jp-CodeAgent-health jp-CodeAgent-health-error" role="alert">
-        <p>The Code Agent server extension did not answer: {error}</p>
+        <p>{trans.__('The Code Agent server extension did not answer: %1', error)}</p>
         <button className="jp-Button jp-mod-styled jp-mod-reject" onClick={onRetry}>
-          Retry
+          {trans.__('Retry')}
         </button>
       </div>
     );
   }
   if (health === null) {
-    return <div className="jp-CodeAgent-health jp-CodeAgent-health-loading">Connecting…</div>;
+    return <div className="jp-CodeAgent-health jp-CodeAgent-health-loading">{trans.__('Connecting…')}</div>;
   }
   if (health.ready) {
     return (
@@ -57,23 +55,66 @@ export function HealthStatus(props: IHealthStatusProps): JSX.Element {
       </div>
     );
   }
+  return <SetupCard reason={health.reason ?? null} onRetry={onRetry} />;
+}
+
+function SetupCard(props: { reason: string | null; onRetry: () => void }): JSX.Element {
+  const { openSettings } = useServices();
+  const trans = useTrans();
+  const [chosen, setChosen] = React.useState(SETUP_EXAMPLES[0].id);
+  const [copied, setCopied] = React.useState(false);
+  const example = SETUP_EXAMPLES.find(item => item.id === chosen) ?? SETUP_EXAMPLES[0];
+  const text = example.lines.join('\n');
+  const copy = () => {
+    Clipboard.copyToSystem(text);
+    setCopied(true);
+    window.setTimeout(() => setCopied(false), 2000);
+  };
   return (
     <div className="jp-CodeAgent-health jp-CodeAgent-health-setup" data-ready="false">
-      <h3>No model is configured yet</h3>
-      <p className="jp-CodeAgent-health-reason">{health.reason}</p>
-      <p>
-        Set these environment variables before starting JupyterLab (or the matching
-        <code> c.CodeAgentExtension.*</code> options in <code>jupyter_server_config.py</code>),
-        then restart the server:
+      <h3>{trans.__('No model is configured yet')}</h3>
+      {props.reason && <p className="jp-CodeAgent-health-reason">{props.reason}</p>}
+      <p>{trans.__('Set these environment variables, then restart JupyterLab:')}</p>
+      <div className="jp-CodeAgent-setup-tabs" role="radiogroup" aria-label={trans.__('Model server')}>
+        {SETUP_EXAMPLES.map(item => (
+          <button
+            key={item.id}
+            role="radio"
+            aria-checked={item.id === chosen}
+            className={`jp-CodeAgent-setup-tab ${item.id === chosen ? 'jp-mod-active' : ''}`}
+            onClick={() => {
+              setChosen(item.id);
+              setCopied(false);
+            }}
+          >
+            {item.title}
+          </button>
+        ))}
+      </div>
+      <div className="jp-CodeAgent-setup-example">
+        <pre>{text}</pre>
+        <button
+          className="jp-Button jp-mod-styled jp-CodeAgent-copy"
+          onClick={copy}
+          aria-label={trans.__('Copy the %1 settings', example.title)}
+        >
+          {copied ? trans.__('Copied') : trans.__('Copy')}
+        </button>
+      </div>
+      <p className="jp-CodeAgent-hint">
+        {trans.__('Any OpenAI-compatible server (vLLM, LM Studio, Azure) works like Ollama.')}{' '}
+        {trans.__('Keys stay in the server’s environment; provider and model can also be chosen in the')}{' '}
+        {openSettings ? (
+          <button className="jp-CodeAgent-link jp-CodeAgent-open-settings" onClick={openSettings}>
+            {trans.__('Settings Editor')}
+          </button>
+        ) : (
+          trans.__('Settings Editor')
+        )}
+        .
       </p>
-      {SETUP_EXAMPLES.map(example => (
-        <div key={example.title} className="jp-CodeAgent-setup-example">
-          <div className="jp-CodeAgent-setup-title">{example.title}</div>
-          <pre>{example.lines.join('\n')}</pre>
-        </div>
-      ))}
-      <button className="jp-Button jp-mod-styled jp-mod-accept" onClick={onRetry}>
-        Check again
+      <button className="jp-Button jp-mod-styled jp-mod-accept" onClick={props.onRetry}>
+        {trans.__('Check again')}
       </button>
     </div>
   );

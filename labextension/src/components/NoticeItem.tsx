@@ -6,7 +6,7 @@ export interface INoticeItemProps {
   item: INoticeItem;
 }
 
-/** A server error or the end of a stopped / failed run, in the chat. */
+/** A server error or the end of a stopped / failed run, in the chat (server text). */
 export const NoticeItem = React.memo(function NoticeItem(props: INoticeItemProps): JSX.Element {
   const { item } = props;
   return (

@@ -1,7 +1,7 @@
 import * as React from 'react';
 
 import type { IQuestionView } from '../state/viewState';
-import { useServices } from '../uiContext';
+import { useServices, useTrans } from '../uiContext';
 import { AgentLabel } from './AgentLabel';
 import { Markdown } from './Markdown';
 
@@ -12,6 +12,7 @@ export interface IQuestionCardProps {
 /** A question from an agent (`ask_user`) with an answer box while it is open. */
 export const QuestionCard = React.memo(function QuestionCard(props: IQuestionCardProps): JSX.Element {
   const { controller } = useServices();
+  const trans = useTrans();
   const { question } = props;
   const [text, setText] = React.useState('');
   const [sending, setSending] = React.useState(false);
@@ -46,7 +47,8 @@ export const QuestionCard = React.memo(function QuestionCard(props: IQuestionCar
             className="jp-mod-styled jp-CodeAgent-answer-input"
             value={text}
             rows={2}
-            placeholder="Your answer (Enter sends)"
+            placeholder={trans.__('Your answer (Enter sends)')}
+            aria-label={trans.__('Your answer')}
             onChange={event => setText(event.target.value)}
             onKeyDown={event => {
               if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
@@ -60,17 +62,17 @@ export const QuestionCard = React.memo(function QuestionCard(props: IQuestionCar
             className="jp-Button jp-mod-styled jp-mod-accept"
             disabled={!text.trim() || sending}
           >
-            Answer
+            {trans.__('Answer')}
           </button>
         </form>
       ) : (
         <div className="jp-CodeAgent-answered">
           {question.answer !== null ? (
             <>
-              <span className="jp-CodeAgent-agent jp-mod-user">You</span> {question.answer}
+              <span className="jp-CodeAgent-agent jp-mod-user">{trans.__('You')}</span> {question.answer}
             </>
           ) : (
-            'Closed'
+            trans.__('Closed')
           )}
         </div>
       )}

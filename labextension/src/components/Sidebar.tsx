@@ -1,10 +1,11 @@
 import * as React from 'react';
 
-import { isActive } from '../state/viewState';
-import { useServices } from '../uiContext';
+import { isActive, pendingCells } from '../state/viewState';
+import { useServices, useTrans } from '../uiContext';
 import { ChatView } from './ChatView';
 import { Composer } from './Composer';
 import { DataObjects } from './DataObjects';
+import { EmptyState } from './EmptyState';
 import { ErrorBanner } from './ErrorBanner';
 import { HealthStatus } from './HealthStatus';
 import { PlanView } from './PlanView';
@@ -15,36 +16,19 @@ import { UsageBar } from './UsageBar';
 /** The Code Agent side panel: model status, session, plan, chat, data objects, usage. */
 export function Sidebar(): JSX.Element {
   const { controller } = useServices();
+  const trans = useTrans();
   const state = React.useSyncExternalStore(controller.subscribe, controller.getState);
   const { health, healthError, view } = state;
   const ready = health !== null && health.ready;
   const active = isActive(view.status);
 
-  const empty = (
-    <div className="jp-CodeAgent-empty">
-      {state.loading ? (
-        <p>Loading the session…</p>
-      ) : state.notebookPath === null && state.sessionId === null ? (
-        <p>Open a notebook: the agents work in the notebook that is active.</p>
-      ) : (
-        <>
-          <p>
-            Ask for an analysis of <strong>{state.sessionPath ?? state.notebookPath}</strong>. The planner
-            splits it into tasks, the coder proposes cells, the reviewer checks them, and nothing runs
-            before you approve it.
-          </p>
-          <p className="jp-CodeAgent-hint">
-            Mention a data object with <code>@name</code>; right-click a cell for “Explain this cell”.
-          </p>
-        </>
-      )}
-    </div>
-  );
+  const waiting = React.useMemo(() => pendingCells(view), [view.cells, view.cellOrder]);
+  const empty = <EmptyState loading={state.loading} notebookPath={state.sessionPath ?? state.notebookPath} />;
 
   return (
     <div className="jp-CodeAgent-sidebar">
       <header className="jp-CodeAgent-header">
-        <h2>Code Agent</h2>
+        <h2>{trans.__('Code Agent')}</h2>
         {health !== null && <span className="jp-CodeAgent-version">v{health.version}</span>}
         <span className="jp-CodeAgent-spacer" />
         {ready && state.sessionId !== null && <RunStatus status={view.status} connection={state.connection} />}
@@ -62,14 +46,16 @@ export function Sidebar(): JSX.Element {
           )}
           {state.sessionId !== null && !state.attached && !state.loading && (
             <div className="jp-CodeAgent-detached" role="note">
-              {state.sessionPath} is not open here: agent cells are written to the file.
+              {trans.__('%1 is not open here: agent cells are written to the file.', state.sessionPath ?? '')}
             </div>
           )}
-          <PlanView tasks={view.plan} />
+          <PlanView tasks={view.plan} cells={view.cells} />
           <ChatView
             timeline={view.timeline}
             cells={view.cells}
             questions={view.questions}
+            plan={view.plan}
+            waiting={waiting}
             empty={empty}
             hasEarlier={state.hasEarlier}
             loadingEarlier={state.loadingEarlier}

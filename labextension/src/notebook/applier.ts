@@ -88,7 +88,10 @@ function insertCell(model: INotebookModel, op: IInsertCellOp): INotebookAck {
 }
 
 function updateCell(model: INotebookModel, op: IUpdateCellOp): INotebookAck {
-  const index = findAgentCell(model, op.cell_id);
+  let index = findAgentCell(model, op.cell_id);
+  if (index < 0) {
+    index = findAnchor(model, op.cell_id); // a user's own cell an approved proposal changes
+  }
   if (index < 0) {
     return {
       ok: false,

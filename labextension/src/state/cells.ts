@@ -35,7 +35,17 @@ export function onCellProposed(state: IViewState, event: ICellProposedEvent, sta
   if (!known) {
     order = [...order, event.cell_id];
   }
-  const previous = previousProposal(state, order, event.cell_id, taskId);
+  const replaces = event.replaces ?? null;
+  // A change of an earlier agent cell shows its diff against that cell's code; a change
+  // of the user's own cell gets its code from the notebook (action `replaced_source`).
+  const replaced = replaces !== null ? state.cells[replaces] : undefined;
+  const previous =
+    replaces !== null
+      ? replaced
+        ? { cellId: replaced.cellId, source: replaced.editedSource ?? replaced.source }
+        : null
+      : previousProposal(state, order, event.cell_id, taskId);
+  const rounds = known?.rounds?.length ? known.rounds : (state.pendingRounds ?? []);
   const keepKnown = stale && known !== undefined;
   const cell: ICellView = {
     cellId: event.cell_id,
@@ -49,13 +59,20 @@ export function onCellProposed(state: IViewState, event: ICellProposedEvent, sta
     awaitingDecision: keepKnown ? known.awaitingDecision : event.needs_approval,
     decisionSent: known?.decisionSent ?? null,
     previousCellId: previous?.cellId ?? null,
-    previousSource: previous?.source ?? null,
+    previousSource: previous?.source ?? known?.previousSource ?? null,
     outputs: keepKnown ? known.outputs : [],
     executionCount: keepKnown ? known.executionCount : null,
     reason: known?.reason ?? null,
-    approvalReason: event.approval_reason ?? null
+    approvalReason: event.approval_reason ?? null,
+    replaces,
+    rounds
   };
-  let next: IViewState = { ...state, cellOrder: order, cells: { ...state.cells, [event.cell_id]: cell } };
+  let next: IViewState = {
+    ...state,
+    cellOrder: order,
+    cells: { ...state.cells, [event.cell_id]: cell },
+    pendingRounds: []
+  };
   if (!findItem(next, `c-${event.cell_id}`)) {
     next = appendItem(next, { kind: 'cell', key: `c-${event.cell_id}`, cellId: event.cell_id });
   }

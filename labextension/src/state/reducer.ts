@@ -29,6 +29,13 @@ export function reduce(state: IViewState, action: Action): IViewState {
       return updateCell(state, action.cellId, { decisionSent: action.decision });
     case 'decision_failed':
       return updateCell(state, action.cellId, { decisionSent: null });
+    case 'replaced_source': {
+      const cell = state.cells[action.cellId];
+      if (!cell || cell.previousSource !== null) {
+        return state;
+      }
+      return updateCell(state, action.cellId, { previousSource: action.source });
+    }
     case 'question_answered': {
       const question = state.questions[action.questionId];
       if (!question) {

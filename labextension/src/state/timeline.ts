@@ -29,6 +29,9 @@ export function onMessage(state: IViewState, event: IMessageEvent): IViewState {
   if (event.role === 'user') {
     return appendItem(state, messageItem(`m-${event.seq}`, 'user', null, event.text));
   }
+  if (event.agent === 'reviewer') {
+    return holdReviewRound(state, event);
+  }
   const agent = event.agent ?? 'assistant';
   const item = {
     ...messageItem(`m-${event.seq}`, 'assistant', agent, event.text),
@@ -42,6 +45,35 @@ export function onMessage(state: IViewState, event: IMessageEvent): IViewState {
     return { ...replaceItem(state, draftKey, { ...item, key: draftKey }), drafts };
   }
   return appendItem(state, item);
+}
+
+/**
+ * A reviewer's "revise" comments belong with the re-proposal that answers them (the
+ * card's history), not in the chat: held until the next `cell_proposed`.
+ */
+function holdReviewRound(state: IViewState, event: IMessageEvent): IViewState {
+  let next = state;
+  const draftKey = state.drafts['reviewer'];
+  if (draftKey !== undefined) {
+    const drafts = { ...state.drafts };
+    delete drafts['reviewer'];
+    next = { ...removeItem(state, draftKey), drafts };
+  }
+  const round = { code: event.reviewed_code ?? null, comments: event.text };
+  return { ...next, pendingRounds: [...(next.pendingRounds ?? []), round] };
+}
+
+/** Rounds no re-proposal answered (the run ended first) go to the chat, not away. */
+function flushReviewRounds(state: IViewState, seq: number): IViewState {
+  const rounds = state.pendingRounds ?? [];
+  if (rounds.length === 0) {
+    return state;
+  }
+  let next: IViewState = { ...state, pendingRounds: [] };
+  rounds.forEach((round, index) => {
+    next = appendItem(next, messageItem(`r-${seq}-${index}`, 'assistant', 'reviewer', round.comments));
+  });
+  return next;
 }
 
 export function onDelta(state: IViewState, agent: string, text: string, seq: number): IViewState {
@@ -99,7 +131,7 @@ export function onRunFinished(
   event: IRunFinishedEvent,
   stale: boolean
 ): IViewState {
-  let next: IViewState = state;
+  let next: IViewState = flushReviewRounds(state, event.seq);
   const summary = event.summary?.trim();
   const agent = event.agent ?? 'coder';
   if (event.status === 'done' && summary) {

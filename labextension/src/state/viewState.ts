@@ -70,6 +70,16 @@ export interface ICellView {
   reason: string | null;
   /** Why it waits for the user (e.g. an unattended policy without a sandbox). */
   approvalReason: string | null;
+  /** A change of this existing notebook cell (nbformat id or agent cell id), not a new cell. */
+  replaces?: string | null;
+  /** Earlier review rounds: the code the reviewer sent back, with its comments. */
+  rounds?: readonly IReviewRound[];
+}
+
+/** A reviewer's "revise": the code it was about (if known) and what to change. */
+export interface IReviewRound {
+  code: string | null;
+  comments: string;
 }
 
 export interface IQuestionView {
@@ -99,6 +109,8 @@ export interface IViewState {
   usage: IUsage;
   /** Pending decisions the snapshot reported (for events older than it). */
   snapshotPending: { cells: readonly string[]; questions: readonly string[] };
+  /** Reviewer "revise" rounds waiting for the re-proposal they belong to. */
+  pendingRounds?: readonly IReviewRound[];
 }
 
 export type Action =
@@ -107,7 +119,9 @@ export type Action =
   | { type: 'events'; events: readonly SessionEvent[] }
   | { type: 'decision_sent'; cellId: string; decision: 'approve' | 'reject' }
   | { type: 'decision_failed'; cellId: string }
-  | { type: 'question_answered'; questionId: string; text: string };
+  | { type: 'question_answered'; questionId: string; text: string }
+  /** The code a proposed change replaces, read from the open notebook. */
+  | { type: 'replaced_source'; cellId: string; source: string };
 
 export function initialState(sessionId: string | null = null): IViewState {
   return {
@@ -149,4 +163,9 @@ export function pendingCells(state: IViewState): ICellView[] {
   return state.cellOrder
     .map(id => state.cells[id])
     .filter(cell => cell !== undefined && cell.awaitingDecision && cell.decisionSent === null);
+}
+
+/** Open questions of the agents, oldest first. */
+export function openQuestions(state: IViewState): IQuestionView[] {
+  return Object.values(state.questions).filter(question => question.open);
 }
