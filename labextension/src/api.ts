@@ -8,6 +8,8 @@ export interface IHealth {
   provider: string;
   model: string;
   reason?: string;
+  /** Whether kernels run in the bubblewrap sandbox, and if not why. */
+  sandbox?: { available: boolean; active: boolean; reason?: string };
 }
 
 /** The error body every codeagent route answers with on failure. */

@@ -47,11 +47,28 @@ export function HealthStatus(props: IHealthStatusProps): JSX.Element {
     return <div className="jp-CodeAgent-health jp-CodeAgent-health-loading">{trans.__('Connecting…')}</div>;
   }
   if (health.ready) {
+    const sandbox = health.sandbox;
     return (
       <div className="jp-CodeAgent-health jp-CodeAgent-health-ready" data-ready="true">
         <span className="jp-CodeAgent-health-dot" aria-hidden="true" />
         <span className="jp-CodeAgent-health-provider">{health.provider}</span>
         <span className="jp-CodeAgent-health-model">{health.model}</span>
+        {sandbox && (
+          <span
+            className={`jp-CodeAgent-health-sandbox ${sandbox.active ? 'jp-mod-active' : 'jp-mod-inactive'}`}
+            data-sandboxed={sandbox.active ? 'true' : 'false'}
+            title={
+              sandbox.active
+                ? trans.__('Kernels run in a sandbox: the root folder only, no network.')
+                : trans.__(
+                    'Kernels are not sandboxed (%1): every cell waits for your approval, whatever the policy.',
+                    sandbox.reason ?? trans.__('sandbox off')
+                  )
+            }
+          >
+            {sandbox.active ? trans.__('sandboxed') : trans.__('not sandboxed')}
+          </span>
+        )}
       </div>
     );
   }
