@@ -1,0 +1,244 @@
+"""The notebook never disagrees with the agent (without real-time collaboration).
+
+A real `jupyter lab` with jupyter-collaboration turned off, a real kernel, the scripted
+fake model and Chromium: agent cells are saved as they change, come back after a
+reload, cannot be run from the notebook before approval, follow a rename, and stream
+their outputs while they run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from jupyter_codeagent.testing.agent_script import RoleScript, finish, plan, propose, review
+from jupyter_codeagent.testing.fake_model_server import FakeModelServer
+
+from .conftest import LabServer
+from .notebook_helpers import (
+    agent_cells_of,
+    file_statuses,
+    no_dialog,
+    notices,
+    notification,
+    run_all_from_menu,
+    select_agent_cell,
+    wait_for_file,
+    wait_view_statuses,
+)
+from .sidebar_helpers import (
+    SIDEBAR,
+    TIMEOUT,
+    agent_cells,
+    api,
+    card,
+    model_env,
+    open_notebook,
+    open_sidebar,
+    send,
+    wait_card_status,
+    wait_run_status,
+    write_notebook,
+)
+
+pytestmark = pytest.mark.browser
+
+CSV = "region,revenue\nnorth,120\nsouth,80\nnorth,30\neast,55\n"
+LOAD = "import pandas as pd\ndf = pd.read_csv('sales.csv')\nprint('rows', len(df))"
+CHART = "totals = df.groupby('region')['revenue'].sum()\nprint('chart', totals.to_dict())"
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeModelServer]:
+    with FakeModelServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def lab(module_lab_factory: Callable[..., LabServer], fake: FakeModelServer) -> LabServer:
+    server = module_lab_factory(env=model_env(fake))
+    (server.root / "sales.csv").write_text(CSV)
+    return server
+
+
+def new_script(fake: FakeModelServer) -> RoleScript:
+    script = RoleScript()
+    fake.responder = script
+    return script
+
+
+def test_reload_mid_run_then_approve(page: Any, lab: LabServer, fake: Any) -> None:
+    path = write_notebook(lab.root, "sales_analysis.ipynb", ("# my own cell\n1 + 1",))
+    script = new_script(fake)
+    script.planner(plan("Load the sales", "Chart by region"))
+    script.coder(
+        propose(LOAD, "Load the CSV.", "t1"),
+        propose(CHART, "Totals by region.", "t2"),
+        finish("North sells most."),
+    )
+    script.reviewer(review(), review())
+    open_notebook(page, lab, "sales_analysis.ipynb")
+    open_sidebar(page)
+    send(page, "Which region sells most?")
+    wait_card_status(page, 0, "proposed").locator(".jp-CodeAgent-approve").click()
+    wait_card_status(page, 0, "done")
+    wait_card_status(page, 1, "proposed")
+    # Every agent change is saved as it happens: the file has both cells already.
+    nb = wait_for_file(path, lambda nb: file_statuses(nb) == ["done", "proposed"])
+    assert "rows 4" in str(agent_cells_of(nb)[0].outputs)
+
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-NotebookPanel", timeout=TIMEOUT)
+    open_sidebar(page)
+    wait_view_statuses(page, ["done", "proposed"])
+    assert "rows 4" in agent_cells(page)[0]["outputs"]
+    wait_card_status(page, 1, "proposed").locator(".jp-CodeAgent-approve").click()
+    wait_card_status(page, 1, "done")
+    wait_run_status(page, "done")
+    wait_view_statuses(page, ["done", "done"])
+    cells = agent_cells(page)
+    assert "chart" in cells[1]["outputs"] and "north" in cells[1]["outputs"]
+    nb = wait_for_file(path, lambda nb: file_statuses(nb) == ["done", "done"])
+    ours = agent_cells_of(nb)
+    assert len(nb.cells) == 3 and nb.cells[0].source.startswith("# my own cell")
+    assert "chart" in str(ours[1].outputs)
+    assert len({c.metadata["codeagent"]["cell_id"] for c in ours}) == 2
+    assert len(page.locator(f"{SIDEBAR} .jp-CodeAgent-card").all()) == 2
+    assert not any("deleted" in text or "removed" in text for text in notices(page))
+    assert no_dialog(page)
+
+
+def test_the_gate_holds_in_the_notebook(page: Any, lab: LabServer, fake: Any) -> None:
+    path = write_notebook(lab.root, "gate.ipynb", ("mine = 'ran'\nprint(mine)",))
+    script = new_script(fake)
+    script.planner(plan("Two cells"))
+    script.coder(
+        propose("print('REJECTED ran')", "First.", "t1"),
+        propose("print('PROPOSED ran')", "Second.", "t1"),
+        finish("Done."),
+    )
+    script.reviewer(review(), review())
+    open_notebook(page, lab, "gate.ipynb")
+    open_sidebar(page)
+    send(page, "two cells please")
+    first = wait_card_status(page, 0, "proposed")
+    first.locator(".jp-CodeAgent-reject").click()
+    first.locator(".jp-CodeAgent-reject-reason").press("Enter")
+    wait_card_status(page, 0, "rejected")
+    wait_card_status(page, 1, "proposed")
+    wait_view_statuses(page, ["rejected", "proposed"])
+
+    # Shift+Enter on the proposed cell runs nothing, and says how to approve it.
+    select_agent_cell(page, 1)
+    page.keyboard.press("Shift+Enter")
+    toast = notification(page, "waits for your approval")
+    # Shift+Enter on the rejected one neither; nor Run All (the user's cell runs).
+    select_agent_cell(page, 0)
+    page.keyboard.press("Shift+Enter")
+    notification(page, "was rejected")
+    run_all_from_menu(page)
+    page.wait_for_function(
+        "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')"
+        ".innerText.includes('ran')",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_timeout(1000)
+    cells = agent_cells(page)
+    assert [c["outputs"].strip() for c in cells] == ["", ""]
+    assert all("ran" not in c["outputs"] for c in cells)
+    assert wait_card_status(page, 1, "proposed")
+
+    # The notification's button approves it: the cell runs once, through the agent.
+    select_agent_cell(page, 1)
+    page.keyboard.press("Shift+Enter")
+    toast = notification(page, "waits for your approval")
+    toast.locator("button:has-text('Approve & run')").click()
+    wait_card_status(page, 1, "done")
+    wait_run_status(page, "done")
+    wait_view_statuses(page, ["rejected", "done"])
+    assert agent_cells(page)[1]["outputs"].count("PROPOSED ran") == 1
+
+    # Running it again from the notebook is the user's own run: recorded in the audit.
+    select_agent_cell(page, 1)
+    page.keyboard.press("Shift+Enter")
+    session_id = api(lab, "GET", "sessions")[0]["id"]
+    for _ in range(50):
+        audit = api(lab, "GET", f"sessions/{session_id}/audit")
+        if any(row["outcome"] == "user_run" for row in audit):
+            break
+        page.wait_for_timeout(200)
+    outcomes = [row["outcome"] for row in audit]
+    assert outcomes.count("ok") == 1 and outcomes.count("user_run") == 1
+    user_run = next(row for row in audit if row["outcome"] == "user_run")
+    assert user_run["code"] == "print('PROPOSED ran')" and user_run["detail"] == "ok"
+    nb = wait_for_file(path, lambda nb: file_statuses(nb) == ["rejected", "done"])
+    assert not agent_cells_of(nb)[0].outputs
+    assert no_dialog(page)
+
+
+def test_deleted_cell_is_recorded_once_in_plain_words(page: Any, lab: LabServer, fake: Any) -> None:
+    path = write_notebook(lab.root, "deleted.ipynb")
+    script = new_script(fake)
+    script.planner(plan("One cell"))
+    script.coder(propose("value = 7\nprint(value)", "Seven.", "t1"), finish("Done."))
+    script.reviewer(review())
+    open_notebook(page, lab, "deleted.ipynb")
+    open_sidebar(page)
+    send(page, "seven")
+    wait_card_status(page, 0, "proposed")
+    wait_view_statuses(page, ["proposed"])
+    select_agent_cell(page, 0)
+    page.keyboard.press("d")
+    page.keyboard.press("d")
+    wait_view_statuses(page, [])
+    page.locator(f"{SIDEBAR} .jp-CodeAgent-notice", has_text="removed").wait_for(timeout=TIMEOUT)
+    card(page, 0).locator(".jp-CodeAgent-approve").click()
+    wait_card_status(page, 0, "done")
+    wait_run_status(page, "done")
+    page.wait_for_timeout(1000)
+    said = [text for text in notices(page) if "removed" in text or "deleted" in text]
+    assert said == [
+        "You removed the agent's cell `value = 7` from deleted.ipynb. "
+        "It stays here; the agents no longer write to it."
+    ]
+    session = next(s for s in api(lab, "GET", "sessions") if s["notebook_path"] == "deleted.ipynb")
+    cell_id = api(lab, "GET", f"sessions/{session['id']}")["cells"][0]["cell_id"]
+    assert cell_id not in said[0]
+    wait_view_statuses(page, [])
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(1000)
+    assert agent_cells_of(wait_for_file(path, lambda nb: True)) == []
+
+
+def test_long_cell_streams_its_output(page: Any, lab: LabServer, fake: Any) -> None:
+    write_notebook(lab.root, "progress.ipynb")
+    code = "import time\nfor i in range(8):\n    print(f'step {i}', flush=True)\n    time.sleep(1)"
+    script = new_script(fake)
+    script.planner(plan("Train"))
+    script.coder(propose(code, "A long loop.", "t1"), finish("Trained."))
+    script.reviewer(review())
+    open_notebook(page, lab, "progress.ipynb")
+    open_sidebar(page)
+    send(page, "train")
+    wait_card_status(page, 0, "proposed").locator(".jp-CodeAgent-approve").click()
+    page.wait_for_function(
+        "() => { const c = document.querySelector("
+        "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-CodeAgent-cell');"
+        " return c && c.innerText.includes('step 1'); }",
+        timeout=TIMEOUT,
+    )
+    # Output shows while the cell still runs: in the notebook and on the card.
+    assert card(page, 0).get_attribute("data-status") == "running"
+    assert "step 7" not in agent_cells(page)[0]["outputs"]
+    page.wait_for_function(
+        "() => document.querySelector("
+        "'#jp-codeagent-sidebar .jp-CodeAgent-card .jp-CodeAgent-output')"
+        "?.innerText.includes('step')",
+        timeout=TIMEOUT,
+    )
+    wait_card_status(page, 0, "done")
+    wait_view_statuses(page, ["done"])
+    outputs = agent_cells(page)[0]["outputs"]
+    assert outputs.count("step 0") == 1 and "step 7" in outputs
