@@ -13,7 +13,7 @@ from ..safety.audit import AuditLog
 from ..settings import Settings
 from ..store import SessionRecord
 from ..tools import AppContext
-from ..tools.cell_log import stop_unfinished_cells
+from ..tools.cell_log import UNFINISHED, stop_unfinished_cells
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,10 @@ class SessionManager:
         interrupted = self.store.mark_running_sessions_failed(RESTART_REASON)
         if interrupted:
             log.warning("marked %d interrupted run(s) as failed", len(interrupted))
-        stopped = sum(stop_unfinished_cells(self.store, sid) for sid in interrupted)
+        # Nothing waits or runs before the server is up: cells that did are stopped (a
+        # shutdown can come between a cell's "running" and its end).
+        unfinished = self.store.sessions_with_cells(UNFINISHED)
+        stopped = sum(stop_unfinished_cells(self.store, sid) for sid in unfinished)
         if stopped:
             log.warning("marked %d cell(s) that waited or ran as stopped", stopped)
         cells = AuditLog(self.store).interrupted_by_restart()

@@ -80,3 +80,36 @@ def notices(page: Any) -> list[str]:
     return page.eval_on_selector_all(
         f"{SIDEBAR} .jp-CodeAgent-notice", "nodes => nodes.map(n => n.innerText.trim())"
     )
+
+
+def rename_from_menu(page: Any, new_name: str) -> None:
+    """File → Rename Notebook…, as a user renames the open notebook."""
+    page.locator(".lm-MenuBar-itemLabel:text-is('File')").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Rename Notebook").click()
+    box = page.locator(".jp-Dialog input")
+    box.wait_for(timeout=TIMEOUT)
+    box.fill(new_name)
+    box.press("Enter")
+
+
+def open_in_workspace(page: Any, server: Any, name: str, workspace: str) -> None:
+    """Open a notebook in a JupyterLab workspace of its own (a second tab, say)."""
+    page.goto(
+        server.lab_url(f"lab/workspaces/{workspace}/tree/{name}"), wait_until="domcontentloaded"
+    )
+    page.wait_for_selector(".jp-NotebookPanel", timeout=TIMEOUT)
+    page.wait_for_selector(
+        ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT
+    )
+
+
+def poll(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """The first truthy answer of ``check`` (called every 0.2 s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{check} did not become true within {timeout}s")
+        time.sleep(0.2)

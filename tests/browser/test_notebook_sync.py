@@ -23,6 +23,9 @@ from .notebook_helpers import (
     no_dialog,
     notices,
     notification,
+    open_in_workspace,
+    poll,
+    rename_from_menu,
     run_all_from_menu,
     select_agent_cell,
     wait_for_file,
@@ -225,7 +228,7 @@ def test_long_cell_streams_its_output(page: Any, lab: LabServer, fake: Any) -> N
     wait_card_status(page, 0, "proposed").locator(".jp-CodeAgent-approve").click()
     page.wait_for_function(
         "() => { const c = document.querySelector("
-        "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-CodeAgent-cell');"
+        "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeAgent-cell .jp-OutputArea');"
         " return c && c.innerText.includes('step 1'); }",
         timeout=TIMEOUT,
     )
@@ -242,3 +245,144 @@ def test_long_cell_streams_its_output(page: Any, lab: LabServer, fake: Any) -> N
     wait_view_statuses(page, ["done"])
     outputs = agent_cells(page)[0]["outputs"]
     assert outputs.count("step 0") == 1 and "step 7" in outputs
+
+
+def session_of(lab: LabServer, notebook: str) -> dict[str, Any] | None:
+    return next((s for s in api(lab, "GET", "sessions") if s["notebook_path"] == notebook), None)
+
+
+def test_rename_mid_session_keeps_the_session_and_its_kernel(
+    page: Any, lab: LabServer, fake: Any
+) -> None:
+    write_notebook(lab.root, "Untitled.ipynb")
+    script = new_script(fake)
+    script.planner(plan("Remember"))
+    script.coder(propose("a = 41\nprint('first', a)", "Set a.", "t1"), finish("Set."))
+    script.reviewer(review())
+    open_notebook(page, lab, "Untitled.ipynb")
+    open_sidebar(page)
+    send(page, "set a")
+    wait_card_status(page, 0, "proposed").locator(".jp-CodeAgent-approve").click()
+    wait_card_status(page, 0, "done")
+    wait_run_status(page, "done")
+    before = session_of(lab, "Untitled.ipynb")
+    assert before is not None and before["kernel_id"]
+
+    rename_from_menu(page, "renamed.ipynb")
+    moved = poll(lambda: session_of(lab, "renamed.ipynb"))
+    assert moved["id"] == before["id"] and moved["kernel_id"] == before["kernel_id"]
+
+    script = new_script(fake)
+    script.planner(plan("Use it"))
+    script.coder(propose("print('second', a + 1)", "Use a.", "t2"), finish("42."))
+    script.reviewer(review())
+    send(page, "use a")
+    wait_card_status(page, 1, "proposed").locator(".jp-CodeAgent-approve").click()
+    wait_card_status(page, 1, "done")
+    wait_run_status(page, "done")
+    # The same kernel: `a` from before the rename is still there.
+    assert "second 42" in card(page, 1).locator(".jp-CodeAgent-output").inner_text()
+    kernels = api(lab, "GET", "sessions")  # the codeagent sessions
+    assert session_of(lab, "Untitled.ipynb") is None and len(kernels) >= 1
+    wait_view_statuses(page, ["done", "done"])
+    nb = wait_for_file(lab.root / "renamed.ipynb", lambda nb: file_statuses(nb) == ["done", "done"])
+    assert "second 42" in str(agent_cells_of(nb)[1].outputs)
+    assert not (lab.root / "Untitled.ipynb").exists()
+    jupyter_sessions = [
+        s for s in jupyter_api(lab, "sessions") if s["path"] in ("renamed.ipynb", "Untitled.ipynb")
+    ]
+    assert [s["kernel"]["id"] for s in jupyter_sessions] == [before["kernel_id"]]
+
+
+def jupyter_api(lab: LabServer, path: str) -> Any:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{lab.url}api/{path}", headers={"Authorization": f"token {lab.token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read().decode())
+
+
+def test_two_tabs_on_one_notebook(page: Any, lab: LabServer, fake: Any) -> None:
+    path = write_notebook(lab.root, "shared.ipynb", ("# mine",))
+    script = new_script(fake)
+    script.planner(plan("Two"))
+    script.coder(
+        propose("print('one')", "One.", "t1"), propose("print('two')", "Two.", "t1"), finish(".")
+    )
+    script.reviewer(review(), review())
+    open_notebook(page, lab, "shared.ipynb")
+    open_sidebar(page)
+    send(page, "two prints")
+    wait_card_status(page, 0, "proposed")
+    other = page.context.new_page()
+    open_in_workspace(other, lab, "shared.ipynb", "second-tab")
+    open_sidebar(other)
+    wait_view_statuses(other, ["proposed"])
+    wait_card_status(other, 0, "proposed").locator(".jp-CodeAgent-approve").click()
+    wait_card_status(page, 1, "proposed").locator(".jp-CodeAgent-approve").click()
+    wait_run_status(page, "done")
+    for tab in (page, other):
+        wait_view_statuses(tab, ["done", "done"])
+        outputs = [c["outputs"] for c in agent_cells(tab)]
+        assert "one" in outputs[0] and "two" in outputs[1]
+    nb = wait_for_file(path, lambda nb: file_statuses(nb) == ["done", "done"])
+    assert len(nb.cells) == 3
+    # Both tabs can save without JupyterLab asking which version to keep.
+    page.wait_for_timeout(2500)
+    for tab in (page, other):
+        tab.locator(f"{SIDEBAR}").click()
+        tab.locator(".jp-NotebookPanel .jp-Cell").first.locator(".jp-InputPrompt").click()
+        tab.keyboard.press("Control+s")
+        tab.wait_for_timeout(1000)
+        assert no_dialog(tab)
+    assert file_statuses(wait_for_file(path, lambda nb: True)) == ["done", "done"]
+    other.close()
+
+
+def test_server_restart_mid_run(
+    page: Any, lab_server_factory: Callable[..., LabServer], fake: Any, tmp_path: Any
+) -> None:
+    root = tmp_path / "restart-root"
+    root.mkdir()
+    path = write_notebook(root, "restart.ipynb")
+    script = new_script(fake)
+    script.planner(plan("Slow"))
+    script.coder(propose("import time\nprint('begin', flush=True)\ntime.sleep(120)", "Slow.", "t1"))
+    script.reviewer(review())
+    first = lab_server_factory(env=model_env(fake), root=root)
+    open_notebook(page, first, "restart.ipynb")
+    open_sidebar(page)
+    send(page, "be slow")
+    wait_card_status(page, 0, "proposed").locator(".jp-CodeAgent-approve").click()
+    page.wait_for_function(
+        "() => { const c = document.querySelector("
+        "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeAgent-cell .jp-OutputArea');"
+        " return c && c.innerText.includes('begin'); }",
+        timeout=TIMEOUT,
+    )
+    first.process.terminate()
+    first.process.wait(timeout=30)
+
+    second = lab_server_factory(env=model_env(fake), root=root)
+    open_notebook(page, second, "restart.ipynb")
+    open_sidebar(page)
+    wait_card_status(page, 0, "stopped")
+    wait_view_statuses(page, ["stopped"])
+    assert "begin" in agent_cells(page)[0]["outputs"]
+    nb = wait_for_file(path, lambda nb: file_statuses(nb) == ["stopped"])
+    assert "begin" in str(agent_cells_of(nb)[0].outputs)
+
+    script = new_script(fake)
+    script.planner(plan("Again"))
+    script.coder(propose("print('after restart')", "Quick.", "t2"), finish("Back."))
+    script.reviewer(review())
+    send(page, "again")
+    wait_card_status(page, 1, "proposed").locator(".jp-CodeAgent-approve").click()
+    wait_card_status(page, 1, "done")
+    wait_run_status(page, "done")
+    wait_view_statuses(page, ["stopped", "done"])
+    nb = wait_for_file(path, lambda nb: file_statuses(nb) == ["stopped", "done"])
+    assert "after restart" in str(agent_cells_of(nb)[1].outputs)

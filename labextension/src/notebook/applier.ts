@@ -1,6 +1,6 @@
 import type { ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
-import type { INotebookModel, INotebookTracker } from '@jupyterlab/notebook';
+import type { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { Contents } from '@jupyterlab/services';
 import { UUID } from '@lumino/coreutils';
 
@@ -13,7 +13,7 @@ import type {
   NotebookOp
 } from '../types';
 import { METADATA_KEY, agentMetadata, findAgentCell, findAnchor, findPanel } from './agentCells';
-import { saveAgentChange } from './persist';
+import { catchUpWithDisk, saveAgentChange } from './persist';
 
 /**
  * Applies the server's cell operations (`notebook/live.py`) to the notebook open in
@@ -50,13 +50,38 @@ export class NotebookApplier implements INotebookOpApplier {
     if (op.save) {
       return saveAgentChange(panel, this._contents, wasDirty, change);
     }
-    if (!wasDirty && !op.transient) {
-      // Another tab saves this change: this one shows it and stays clean.
+    if (!wasDirty) {
+      // The agent's change alone does not make the notebook "unsaved": the outputs of a
+      // running cell are saved with its result, and another tab saves this change.
       model.dirty = false;
+      if (!op.transient) {
+        // Once that tab has saved, take its file as this tab's own (no "file changed").
+        this._catchUpLater(panel);
+      }
     }
     return ack;
   }
+
+  private _catchUpLater(panel: NotebookPanel): void {
+    clearTimeout(this._catchUps.get(panel));
+    this._catchUps.set(
+      panel,
+      setTimeout(() => {
+        this._catchUps.delete(panel);
+        if (!panel.isDisposed) {
+          void catchUpWithDisk(panel, this._contents).catch(reason =>
+            console.warn('jupyter-codeagent: cannot reload the saved notebook', reason)
+          );
+        }
+      }, CATCH_UP_DELAY_MS)
+    );
+  }
+
+  private readonly _catchUps = new Map<NotebookPanel, ReturnType<typeof setTimeout>>();
 }
+
+/** How long a tab that only shows an agent change waits for the other tab's save. */
+const CATCH_UP_DELAY_MS = 1500;
 
 /** Apply one op to a notebook model (idempotent: applying it twice changes nothing more). */
 export function applyOp(model: INotebookModel, op: NotebookOp): INotebookAck {
