@@ -119,6 +119,9 @@ def _start_lab(
             "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
             "CODEAGENT_DB_PATH": str(base / "codeagent.db"),
+            # Kernels of concurrent test runs must not share IPython's history database
+            # (a journal left behind by one makes another's start fail in the sandbox).
+            "IPYTHONDIR": str(base / "ipython"),
         }
     )
     child_env.update(env or {})
