@@ -412,6 +412,9 @@ def test_settings_are_the_users_own_and_travel_with_the_request(
     wait_card_status(page, 0, "done")  # no approval was asked for
     wait_run_status(page, "done")
     assert api(lab, "GET", "settings")["approval"] == "always"
+    # The module's later tests open new pages of this lab: they must not inherit "never".
+    for saved in (lab.root.parent / "settings" / "jupyter-codeagent").glob("*.jupyterlab-settings"):
+        saved.unlink()
 
 
 def test_dropped_websocket_resumes_from_the_last_event(

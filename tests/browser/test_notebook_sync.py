@@ -18,6 +18,7 @@ from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 
 from .conftest import LabServer
 from .notebook_helpers import (
+    NOTEBOOK,
     agent_cells_of,
     file_statuses,
     no_dialog,
@@ -50,6 +51,7 @@ pytestmark = pytest.mark.browser
 
 CSV = "region,revenue\nnorth,120\nsouth,80\nnorth,30\neast,55\n"
 LOAD = "import pandas as pd\ndf = pd.read_csv('sales.csv')\nprint('rows', len(df))"
+EDITED = "print('EDITED ran')"
 CHART = "totals = df.groupby('region')['revenue'].sum()\nprint('chart', totals.to_dict())"
 
 
@@ -153,15 +155,22 @@ def test_the_gate_holds_in_the_notebook(page: Any, lab: LabServer, fake: Any) ->
     assert all("ran" not in c["outputs"] for c in cells)
     assert wait_card_status(page, 1, "proposed")
 
-    # The notification's button approves it: the cell runs once, through the agent.
-    select_agent_cell(page, 1)
+    # The user edits it, then the notification's button approves it: the edited code
+    # runs once, through the agent, and the card shows it as edited.
+    editor = page.locator(f"{NOTEBOOK} .jp-Cell.jp-CodeAgent-cell").nth(1).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(EDITED)
     page.keyboard.press("Shift+Enter")
     toast = notification(page, "waits for your approval")
     toast.locator("button:has-text('Approve & run')").click()
-    wait_card_status(page, 1, "done")
+    done = wait_card_status(page, 1, "done")
     wait_run_status(page, "done")
     wait_view_statuses(page, ["rejected", "done"])
-    assert agent_cells(page)[1]["outputs"].count("PROPOSED ran") == 1
+    assert agent_cells(page)[1]["outputs"].count("EDITED ran") == 1
+    assert "PROPOSED ran" not in agent_cells(page)[1]["outputs"]
+    assert done.locator(".jp-mod-edited").inner_text() == "edited by you"
+    assert "EDITED" in done.locator(".jp-CodeAgent-card-edited").inner_text()
 
     # Running it again from the notebook is the user's own run: recorded in the audit.
     select_agent_cell(page, 1)
@@ -175,7 +184,7 @@ def test_the_gate_holds_in_the_notebook(page: Any, lab: LabServer, fake: Any) ->
     outcomes = [row["outcome"] for row in audit]
     assert outcomes.count("ok") == 1 and outcomes.count("user_run") == 1
     user_run = next(row for row in audit if row["outcome"] == "user_run")
-    assert user_run["code"] == "print('PROPOSED ran')" and user_run["detail"] == "ok"
+    assert user_run["code"] == EDITED and user_run["detail"] == "ok"
     nb = wait_for_file(path, lambda nb: file_statuses(nb) == ["rejected", "done"])
     assert not agent_cells_of(nb)[0].outputs
     assert no_dialog(page)
