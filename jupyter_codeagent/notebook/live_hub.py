@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import NotebookError
 
 Send = Callable[[dict[str, Any]], None]
+
+log = logging.getLogger(__name__)
 
 
 class LiveNotebookHub:
@@ -59,7 +62,10 @@ class LiveNotebookHub:
             raise NotebookError(f"No browser has {path} open.")
         *others, primary = senders
         for send in others:  # their acknowledgements are not awaited
-            send({"type": "notebook_op", "request_id": self._next_id(), "op": op})
+            try:
+                send({"type": "notebook_op", "request_id": self._next_id(), "op": op})
+            except Exception:  # a tab closing: it reports its cells when it attaches again
+                log.debug("a browser of %s did not take an operation", path, exc_info=True)
         request_id = self._next_id()
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future

@@ -255,9 +255,13 @@ class CellLog:
         """
         run = self.run
         store = run.app.store
-        document: Sequence[AgentCellState] | None = await run.app.writer.agent_cells(
-            run.notebook_path
-        )
+        try:
+            document: Sequence[AgentCellState] | None = await run.app.writer.agent_cells(
+                run.notebook_path
+            )
+        except CodeAgentError as error:  # unreadable: the run's own writes will say so
+            log.warning("cannot read %s to reconcile it: %s", run.notebook_path, error.message)
+            return 0
         if document is None:
             document = reported
         if document is None:

@@ -251,6 +251,7 @@ def test_long_cell_streams_its_output(page: Any, lab: LabServer, fake: Any) -> N
         timeout=TIMEOUT,
     )
     wait_card_status(page, 0, "done")
+    wait_run_status(page, "done")
     wait_view_statuses(page, ["done"])
     outputs = agent_cells(page)[0]["outputs"]
     assert outputs.count("step 0") == 1 and "step 7" in outputs

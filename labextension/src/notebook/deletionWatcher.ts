@@ -22,6 +22,7 @@ export class DeletionWatcher {
 
   private _watch(panel: NotebookPanel): void {
     let known = new Map<string, string>();
+    let count = 0; // cells when last checked
     let scheduled = false;
     let wholesale = false;
     const check = () => {
@@ -42,6 +43,7 @@ export class DeletionWatcher {
       }
       wholesale = false;
       known = now;
+      count = model.cells.length;
     };
     const onModel = () => {
       const model = panel.content.model;
@@ -49,9 +51,10 @@ export class DeletionWatcher {
         return;
       }
       known = agentCellsOf(model);
-      model.cells.changed.connect((cells, change) => {
-        if (change.type === 'remove' && change.oldValues.length > 0 && cells.length === 0) {
-          wholesale = true; // the whole notebook is being replaced
+      count = model.cells.length;
+      model.cells.changed.connect((_, change) => {
+        if (change.type === 'remove' && change.oldValues.length >= Math.max(count, 1)) {
+          wholesale = true; // the whole notebook is being replaced (a reload, a revert)
         }
         if (!scheduled) {
           scheduled = true;
