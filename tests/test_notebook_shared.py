@@ -24,10 +24,11 @@ def fake() -> Any:
 
 
 @pytest.fixture
-def jp_server_config(jp_server_config: dict[str, Any], fake: Any) -> dict[str, Any]:
+def jp_server_config(jp_server_config: dict[str, Any], fake: Any, tmp_path: Path) -> dict[str, Any]:
     extensions = jp_server_config["ServerApp"]["jpserver_extensions"]
     extensions.update({"jupyter_server_ydoc": True, "jupyter_server_fileid": True})
     jp_server_config["YDocExtension"] = {"document_save_delay": 0.2}
+    jp_server_config["SQLiteYStore"] = {"db_path": str(tmp_path / "ystore.db")}
     jp_server_config["CodeAgentExtension"] = model_config(fake, "openai", "always")
     return jp_server_config
 
@@ -37,8 +38,16 @@ def agent_ids(cells: list[dict[str, Any]]) -> list[str]:
 
 
 async def test_cells_go_through_the_open_room(
-    jp_fetch: Any, jp_ws_fetch: Any, jp_serverapp: Any, jp_root_dir: Path, fake: Any
+    jp_fetch: Any,
+    jp_ws_fetch: Any,
+    jp_serverapp: Any,
+    jp_root_dir: Path,
+    fake: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A room's update store is a file in the current directory (whatever the config).
+    monkeypatch.chdir(tmp_path)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("# mine")])
     nbformat.write(nb, jp_root_dir / "rtc.ipynb")
     (ydoc,) = jp_serverapp.extension_manager.extension_apps["jupyter_server_ydoc"]
