@@ -154,6 +154,14 @@ def test_the_gate_holds_in_the_notebook(page: Any, lab: LabServer, fake: Any) ->
     assert [c["outputs"].strip() for c in cells] == ["", ""]
     assert all("ran" not in c["outputs"] for c in cells)
     assert wait_card_status(page, 1, "proposed")
+    # Restart-and-run-all neither.
+    page.locator(".jp-NotebookPanel-toolbar [data-command='notebook:restart-run-all']").click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    notification(page, "2 agent cells were not run")
+    page.wait_for_selector(
+        f"{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT
+    )
+    assert [c["outputs"].strip() for c in agent_cells(page)] == ["", ""]
 
     # The user edits it, then the notification's button approves it: the edited code
     # runs once, through the agent, and the card shows it as edited.
