@@ -20,6 +20,7 @@ from .models.registry import ModelRegistry
 from .notebook.file_writer import FileNotebookWriter
 from .notebook.live import LiveNotebookWriter
 from .notebook.live_hub import LiveNotebookHub
+from .notebook.shared_doc import SharedDocumentFinder, SharedNotebookWriter
 from .sandbox import SandboxStatus, kernel_isolation, sandbox_status
 from .sessions import SessionManager
 from .settings import Settings
@@ -84,11 +85,14 @@ class CodeAgentApp:
         contents_manager: Any,
         root_dir: str,
         live: bool = True,
+        shared_documents: SharedDocumentFinder | None = None,
         probe_model_server: bool = True,
         remote_kernels_isolated: bool = False,
     ) -> CodeAgentApp:
         """Build the services. ``live=False`` (no browser can attach, e.g.
-        ``jupyter codeagent run``) writes cells straight to the notebook file."""
+        ``jupyter codeagent run``) writes cells straight to the notebook file.
+        ``shared_documents`` finds the real-time collaboration document of a notebook
+        (jupyter-collaboration): where one is open, cells are written through it."""
         root_dir = os.path.abspath(os.path.expanduser(root_dir))
         agents = settings.agents
         app: CodeAgentApp | None = None
@@ -107,10 +111,12 @@ class CodeAgentApp:
         )
         file_writer = FileNotebookWriter(contents_manager, root_dir=root_dir)
         hub: LiveNotebookHub | None = None
-        writer: FileNotebookWriter | LiveNotebookWriter = file_writer
+        writer: FileNotebookWriter | LiveNotebookWriter | SharedNotebookWriter = file_writer
         if live:
             hub = LiveNotebookHub()
             writer = LiveNotebookWriter(hub, file_writer, root_dir=root_dir)
+        if shared_documents is not None:
+            writer = SharedNotebookWriter(shared_documents, writer, root_dir=root_dir)
         context = AppContext(
             store=SessionStore(agents.db_path),
             bridge=bridge,

@@ -277,6 +277,25 @@ class CellStopped(Event):
     cell_id: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class CellOutput(Event):
+    """The outputs of a running cell so far (sent at most a few times a second)."""
+
+    type: ClassVar[str] = "cell_output"
+    cell_id: str
+    outputs: tuple[Output, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellDeleted(Event):
+    """An agent cell was removed from the notebook by a person (recorded once)."""
+
+    type: ClassVar[str] = "cell_deleted"
+    cell_id: str
+    #: What the sidebar says, in plain words (which cell, from which notebook).
+    text: str
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     RunStarted,
     RunFinished,
@@ -295,6 +314,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CellRejected,
     CellBlocked,
     CellStopped,
+    CellOutput,
+    CellDeleted,
 )
 CELL_EVENTS: tuple[type[Event], ...] = (
     CellProposed,
@@ -303,6 +324,8 @@ CELL_EVENTS: tuple[type[Event], ...] = (
     CellRejected,
     CellBlocked,
     CellStopped,
+    CellOutput,
+    CellDeleted,
 )
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in EVENT_TYPES}
 

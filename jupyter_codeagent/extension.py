@@ -24,6 +24,8 @@ from .sandbox import (
 from .settings import APPROVAL_POLICIES, AgentSettings, ModelSettings, Settings
 
 SERVICES_KEY = "codeagent"
+#: jupyter_server's events of the contents service (rename, delete...).
+CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
 
 def _env(name: str, fallback: str = "") -> str:
@@ -407,10 +409,15 @@ class CodeAgentExtension(ExtensionApp):
             session_manager=serverapp.session_manager,
             contents_manager=serverapp.contents_manager,
             root_dir=serverapp.root_dir,
+            shared_documents=self._shared_notebook,
             probe_model_server=self.probe_model_server,
             remote_kernels_isolated=self.remote_kernels_isolated,
         )
         self.settings[SERVICES_KEY] = app
+        assert serverapp.event_logger is not None  # jupyter_server >= 2 always has one
+        serverapp.event_logger.add_listener(
+            schema_id=CONTENTS_EVENTS, listener=self._on_contents_event
+        )
         readiness = app.configuration()
         if readiness.ready:
             self.log.info(
@@ -422,6 +429,33 @@ class CodeAgentExtension(ExtensionApp):
             )
         else:
             self.log.warning("jupyter-codeagent %s: %s", __version__, readiness.reason)
+
+    async def _shared_notebook(self, path: str) -> Any | None:
+        """The open collaboration room's notebook for ``path`` (jupyter-collaboration's
+        ``jupyter_server_ydoc``, when it is installed and enabled), else None."""
+        assert self.serverapp is not None
+        apps = self.serverapp.extension_manager.extension_apps.get("jupyter_server_ydoc")
+        if not apps:
+            return None
+        ydoc = next(iter(apps))
+        return await ydoc.get_document(
+            path=path, content_type="notebook", file_format="json", copy=False
+        )
+
+    async def _on_contents_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        """Renames, moves and deletions of notebooks (jupyter_server's contents events):
+        the sessions follow their notebook, or end when it is deleted."""
+        app = self.settings.get(SERVICES_KEY)
+        if not isinstance(app, CodeAgentApp):
+            return
+        action, path = data.get("action"), data.get("path")
+        try:
+            if action == "rename" and isinstance(data.get("source_path"), str):
+                app.sessions.notebook_moved(data["source_path"], str(path))
+            elif action == "delete" and isinstance(path, str):
+                await app.sessions.notebook_deleted(path)
+        except Exception:  # a listener's failure must not break the contents API
+            self.log.exception("codeagent: following %s of %s failed", action, path)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(build_handlers())

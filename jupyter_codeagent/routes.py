@@ -20,6 +20,7 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 
 from .app import CodeAgentApp
 from .errors import BadRequest, CodeAgentError, PayloadTooLarge
+from .notebook.cells import reported_cells
 from .safety.audit import AuditLog
 from .sessions import Session, SessionManager
 
@@ -201,6 +202,26 @@ class RejectHandler(CodeAgentHandler):
         self.write_json({"cell_id": cell_id, "decision": "rejected"})
 
 
+class UserRunHandler(CodeAgentHandler):
+    """The user ran an agent cell themselves in the notebook: recorded in the audit."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, session_id: str, cell_id: str) -> None:
+        await self.sessions.get(session_id).user_ran(cell_id, self.read_json(), user=self.user_name)
+        self.write_json({"cell_id": cell_id, "recorded": True})
+
+
+class CellDeletedHandler(CodeAgentHandler):
+    """A person removed an agent cell from the notebook: recorded once, then left out."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, session_id: str, cell_id: str) -> None:
+        recorded = self.sessions.get(session_id).cells().deleted(cell_id)
+        self.write_json({"cell_id": cell_id, "recorded": recorded})
+
+
 class AnswerHandler(CodeAgentHandler):
     @tornado.web.authenticated
     @authorized
@@ -252,13 +273,15 @@ class AuditHandler(CodeAgentHandler):
 class EventsWebSocket(JupyterHandler, tornado.websocket.WebSocketHandler):
     """Replays a session's events after ``?after=SEQ``, then streams live ones.
 
-    The client may send ``{"type": "attach"}`` (its JupyterLab has the notebook open:
-    agent cells are applied live) and ``{"type": "notebook_ack", ...}`` answers.
+    The client may send ``{"type": "attach", "cells"?: [...]}`` (its JupyterLab has the
+    notebook open: agent cells are applied live; ``cells`` are the agent cells it has,
+    which the session reconciles with its record) and ``{"type": "notebook_ack", ...}``.
     """
 
     auth_resource = AUTH_RESOURCE
     session: Session
     _pump: asyncio.Task[None] | None = None
+    _reconcile: asyncio.Task[None] | None = None
     _attached: bool = False
 
     async def pre_get(self) -> None:
@@ -324,11 +347,19 @@ class EventsWebSocket(JupyterHandler, tornado.websocket.WebSocketHandler):
         if body.get("type") == "attach" and hub is not None:
             hub.attach(self.session.notebook_path, self._send)
             self._attached = True
+            # The browser's notebook may lag behind the session (a reload): catch it up.
+            self._reconcile = asyncio.create_task(self._catch_up(body.get("cells")))
         elif body.get("type") == "detach" and hub is not None:
             hub.detach(self.session.notebook_path, self._send)
             self._attached = False
         elif body.get("type") == "notebook_ack" and hub is not None:
             hub.acknowledge(body)
+
+    async def _catch_up(self, cells: Any) -> None:
+        try:
+            await self.session.cells().sync_notebook(reported_cells(cells))
+        except Exception:  # the notebook stays as it is; the next attach tries again
+            self.log.exception("codeagent: reconciling %s failed", self.session.notebook_path)
 
     def on_close(self) -> None:
         if self._attached and self.session.app.live_hub is not None:
@@ -351,6 +382,8 @@ def build_handlers() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
         (rf"{base}/{_ID}/messages", MessagesHandler),
         (rf"{base}/{_ID}/cells/{_ID}/approve", ApproveHandler),
         (rf"{base}/{_ID}/cells/{_ID}/reject", RejectHandler),
+        (rf"{base}/{_ID}/cells/{_ID}/user_run", UserRunHandler),
+        (rf"{base}/{_ID}/cells/{_ID}/deleted", CellDeletedHandler),
         (rf"{base}/{_ID}/answer", AnswerHandler),
         (rf"{base}/{_ID}/stop", StopHandler),
         (rf"{base}/{_ID}/audit", AuditHandler),

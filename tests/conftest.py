@@ -20,7 +20,13 @@ def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
     return {
         "ServerApp": {
             # Terminals are not ours and their handlers trip jupyter_server's auth warning.
-            "jpserver_extensions": {"jupyter_codeagent": True, "jupyter_server_terminals": False},
+            # jupyter-collaboration (a test dependency) is off unless a test turns it on.
+            "jpserver_extensions": {
+                "jupyter_codeagent": True,
+                "jupyter_server_terminals": False,
+                "jupyter_server_ydoc": False,
+                "jupyter_server_fileid": False,
+            },
             "allow_unauthenticated_access": False,
         },
     }

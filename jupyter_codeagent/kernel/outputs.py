@@ -47,7 +47,8 @@ class OutputCollector:
     ``output_type``: new outputs as nbformat dicts (stream outputs as *chunks*; a
     consumer merges consecutive ones like JupyterLab does), plus two pseudo types:
     ``{"output_type": "clear_output"}`` and ``{"output_type": "update_display_data",
-    "display_id", "data", "metadata"}``. A failing callback is logged, never raised.
+    "display_id", "data", "metadata", "indices"}`` (the positions of the outputs it
+    rewrites). A failing callback is logged, never raised.
     """
 
     def __init__(self, on_output: OutputCallback | None = None) -> None:
@@ -148,5 +149,7 @@ class OutputCollector:
                 "display_id": display_id,
                 "data": content.get("data", {}),
                 "metadata": content.get("metadata", {}),
+                # Positions in the outputs so far, so a consumer can mirror the update.
+                "indices": list(self._display_index.get(display_id, ())),
             }
         )

@@ -12,12 +12,25 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import nbformat
 
 METADATA_KEY = "codeagent"
 _NBFORMAT_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentCellState:
+    """What a notebook document holds of one agent cell (what reconciling compares)."""
+
+    cell_id: str
+    session_id: str | None
+    status: str | None
+    source: str
+    outputs: int
+    execution_count: int | None
 
 
 @runtime_checkable
@@ -33,12 +46,15 @@ class NotebookWriter(Protocol):
         source: str,
         status: str,
         after: str | None = None,
+        outputs: Sequence[dict[str, Any]] | None = None,
+        execution_count: int | None = None,
     ) -> None:
         """Insert a code cell after ``after`` (an nbformat id or an agent cell_id).
 
         ``after=None``, or an anchor that no longer exists (the user deleted it),
         appends at the end. Inserting a ``cell_id`` that already exists updates that
-        cell instead (a retried operation never duplicates a cell).
+        cell instead (a retried operation never duplicates a cell). ``outputs`` and
+        ``execution_count`` bring back a cell that already ran (reconciling).
         """
         ...
 
@@ -51,24 +67,47 @@ class NotebookWriter(Protocol):
         status: str | None = None,
         outputs: Sequence[dict[str, Any]] | None = None,
         execution_count: int | None = None,
+        transient: bool = False,
     ) -> None:
         """Change the given fields of an agent cell (None = leave as is).
 
-        Raises ``NotFound`` if the cell is gone (the user deleted it).
+        ``transient`` marks a state the next update supersedes within a second (the
+        outputs of a cell still running): shown in open documents, not worth a save of
+        a file nobody has open. Raises ``NotFound`` if the cell is gone (deleted).
         """
         ...
 
+    async def agent_cells(self, path: str) -> list[AgentCellState] | None:
+        """The agent cells the document holds now, in order; None when only a browser
+        holds the current document (it reports its cells itself when it attaches)."""
+        ...
 
-def new_agent_cell(nb: Any, *, session_id: str, cell_id: str, source: str, status: str) -> Any:
+
+def new_agent_cell(
+    nb: Any,
+    *,
+    session_id: str,
+    cell_id: str,
+    source: str,
+    status: str,
+    outputs: Sequence[dict[str, Any]] | None = None,
+    execution_count: int | None = None,
+) -> Any:
     """A code cell for ``nb`` carrying the agent metadata."""
     cell = nbformat.v4.new_code_cell(
         source=source,
         metadata={METADATA_KEY: {"session": session_id, "cell_id": cell_id, "status": status}},
+        outputs=[nbformat.from_dict(dict(o)) for o in outputs or ()],
+        execution_count=execution_count,
     )
-    taken = {c.get("id") for c in nb.cells}
-    usable = _NBFORMAT_ID.match(cell_id) and cell_id not in taken
-    cell["id"] = cell_id if usable else _fresh_id(taken)
+    cell["id"] = usable_cell_id(cell_id, {c.get("id") for c in nb.cells})
     return cell
+
+
+def usable_cell_id(cell_id: str, taken: set[Any]) -> str:
+    """``cell_id`` as the nbformat id when it is valid and free, else a fresh one."""
+    usable = _NBFORMAT_ID.match(cell_id) and cell_id not in taken
+    return cell_id if usable else _fresh_id(taken)
 
 
 def _fresh_id(taken: set[Any]) -> str:
@@ -81,6 +120,27 @@ def _fresh_id(taken: set[Any]) -> str:
 def agent_cell_id(cell: Any) -> str | None:
     meta = cell.get("metadata", {}).get(METADATA_KEY)
     return meta.get("cell_id") if isinstance(meta, dict) else None
+
+
+def agent_cell_state(cell: Any) -> AgentCellState | None:
+    """The agent part of an nbformat cell (a dict), or None for the user's own cells."""
+    meta = cell.get("metadata", {}).get(METADATA_KEY)
+    if not isinstance(meta, dict) or not isinstance(meta.get("cell_id"), str):
+        return None
+    source = cell.get("source", "")
+    count = cell.get("execution_count")
+    return AgentCellState(
+        cell_id=meta["cell_id"],
+        session_id=meta.get("session") if isinstance(meta.get("session"), str) else None,
+        status=meta.get("status") if isinstance(meta.get("status"), str) else None,
+        source="".join(source) if isinstance(source, list) else str(source),
+        outputs=len(cell.get("outputs") or ()),
+        execution_count=int(count) if isinstance(count, (int, float)) else None,
+    )
+
+
+def agent_cells_of(cells: Sequence[Any]) -> list[AgentCellState]:
+    return [state for state in map(agent_cell_state, cells) if state is not None]
 
 
 def find_agent_cell(nb: Any, cell_id: str) -> int | None:
@@ -125,3 +185,27 @@ def apply_update(
         cell["outputs"] = [nbformat.from_dict(dict(o)) for o in outputs]
     if execution_count is not None:
         cell["execution_count"] = execution_count
+
+
+def reported_cells(value: Any) -> list[AgentCellState] | None:
+    """The agent cells a browser reports for its open notebook (``attach``), checked:
+    ``[{cell_id, session?, status?, source?, outputs: count, execution_count?}]``."""
+    if not isinstance(value, list):
+        return None
+    states = []
+    for item in value[:10_000]:
+        if not isinstance(item, dict) or not isinstance(item.get("cell_id"), str):
+            continue
+        count = item.get("execution_count")
+        outputs = item.get("outputs")
+        states.append(
+            AgentCellState(
+                cell_id=item["cell_id"],
+                session_id=item.get("session") if isinstance(item.get("session"), str) else None,
+                status=item.get("status") if isinstance(item.get("status"), str) else None,
+                source=str(item.get("source") or ""),
+                outputs=outputs if isinstance(outputs, int) and outputs >= 0 else 0,
+                execution_count=count if isinstance(count, int) else None,
+            )
+        )
+    return states

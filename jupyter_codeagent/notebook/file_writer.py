@@ -23,7 +23,15 @@ import nbformat
 
 from ..errors import NotebookError, NotFound
 from ..paths import resolve_notebook_path
-from .cells import apply_update, ensure_cell_ids, find_agent_cell, find_anchor, new_agent_cell
+from .cells import (
+    AgentCellState,
+    agent_cells_of,
+    apply_update,
+    ensure_cell_ids,
+    find_agent_cell,
+    find_anchor,
+    new_agent_cell,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +64,8 @@ class FileNotebookWriter:
         source: str,
         status: str,
         after: str | None = None,
+        outputs: Sequence[dict[str, Any]] | None = None,
+        execution_count: int | None = None,
     ) -> None:
         api_path = resolve_notebook_path(self._root_dir, path)
         async with self._lock(api_path):
@@ -66,15 +76,21 @@ class FileNotebookWriter:
                     nb.cells[existing],
                     source=source,
                     status=status,
-                    outputs=None,
-                    execution_count=None,
+                    outputs=outputs,
+                    execution_count=execution_count,
                 )
             else:
                 anchor = find_anchor(nb, after) if after else None
                 if after and anchor is None:
                     log.info("anchor cell %r is gone from %s; appending", after, api_path)
                 cell = new_agent_cell(
-                    nb, session_id=session_id, cell_id=cell_id, source=source, status=status
+                    nb,
+                    session_id=session_id,
+                    cell_id=cell_id,
+                    source=source,
+                    status=status,
+                    outputs=outputs,
+                    execution_count=execution_count,
                 )
                 nb.cells.insert(len(nb.cells) if anchor is None else anchor + 1, cell)
             await self._save(api_path, nb)
@@ -88,11 +104,12 @@ class FileNotebookWriter:
         status: str | None = None,
         outputs: Sequence[dict[str, Any]] | None = None,
         execution_count: int | None = None,
+        transient: bool = False,
     ) -> None:
         api_path = resolve_notebook_path(self._root_dir, path)
-        if status in TRANSIENT_STATUSES and source is None and outputs is None:
-            # Only a browser shows a cell while it runs; the file records the outcome
-            # a moment later, so this write would cost a full save for nothing.
+        if transient or (status in TRANSIENT_STATUSES and source is None and outputs is None):
+            # Only an open document shows a cell while it runs; the file records the
+            # outcome a moment later, so this write would cost a full save for nothing.
             return
         async with self._lock(api_path):
             nb = await self._load(api_path, create=False)
@@ -116,6 +133,15 @@ class FileNotebookWriter:
                 # flag before writing.
                 cell["metadata"]["trusted"] = False
             await self._save(api_path, nb)
+
+    async def agent_cells(self, path: str) -> list[AgentCellState] | None:
+        api_path = resolve_notebook_path(self._root_dir, path)
+        async with self._lock(api_path):
+            try:
+                nb = await self._load(api_path, create=False)
+            except NotFound:
+                return []
+            return agent_cells_of(nb.cells)
 
     # --- internals -----------------------------------------------------------------
 

@@ -1,16 +1,20 @@
-"""Write agent cells into the notebook a browser has open, falling back to the file.
+"""Write agent cells into the notebook browsers have open, falling back to the file.
 
-When the notebook is open in JupyterLab with the extension attached, writing the file
-would fight the open document (JupyterLab would warn that the file changed on disk,
-and its next save would drop our cells). So the operation goes to the browser, which
-applies it to its notebook model and acknowledges; the user's next save persists it.
+Without real-time collaboration (see ``shared_doc.py`` for with), a notebook open in
+JupyterLab is a document in the browser: writing the file behind its back would make
+JupyterLab warn that the file changed on disk, and its next save would drop our cells.
+So the operation goes to every browser that has the notebook open (see ``live_hub.py``);
+each applies it to its notebook model, and the primary one also saves the notebook at
+once (through JupyterLab's own save, so the file and the open document never disagree
+and a reload finds every agent cell). Only when no browser has it open, or the primary
+does not answer, is the file written here.
 
 Live-channel operations (JSON objects the frontend must implement)
 ------------------------------------------------------------------
 ``insert_cell``::
 
     {"op": "insert_cell", "path": "dir/nb.ipynb", "session_id": "...", "cell_id": "c7",
-     "after": "<nbformat id or agent cell_id>" | null,
+     "after": "<nbformat id or agent cell_id>" | null, "save"?: true,
      "cell": {"cell_type": "code", "id": "c7", "source": "...", "outputs": [],
               "execution_count": null,
               "metadata": {"codeagent": {"session": "...", "cell_id": "c7",
@@ -18,17 +22,21 @@ Live-channel operations (JSON objects the frontend must implement)
 
 Insert ``cell`` after the cell whose nbformat ``id`` or ``metadata.codeagent.cell_id``
 equals ``after``; at the end when ``after`` is null or not found. If a cell with the
-same agent ``cell_id`` exists, update its source and status instead. If ``cell.id`` is
-already taken in the document, give the cell a fresh id.
+same agent ``cell_id`` exists, update its source, status and (when the op carries any)
+outputs instead. If ``cell.id`` is already taken in the document, give the cell a
+fresh id.
 
 ``update_cell`` (``cell_id``: an agent cell, else the nbformat id of the cell a proposal
 with ``replaces`` changes)::
 
     {"op": "update_cell", "path": "dir/nb.ipynb", "cell_id": "c7",
      "source"?: "...", "status"?: "approved", "outputs"?: [<nbformat v4 outputs>],
-     "execution_count"?: 3}
+     "execution_count"?: 3, "transient"?: true, "save"?: true}
 
 Only the keys present change (``status`` goes to ``metadata.codeagent.status``).
+``save: true`` (sent to the primary browser only) asks it to save the notebook once
+the change is applied and to acknowledge after the save; ``transient`` ops (the
+outputs of a running cell) are never saved on their own.
 
 Acknowledgement (the value ``request`` returns): ``{"ok": true}`` on success, or
 ``{"ok": false, "code": "not_found" | "<other>", "message": "..."}``. ``not_found``
@@ -47,7 +55,7 @@ import nbformat
 
 from ..errors import NotFound
 from ..paths import resolve_notebook_path
-from .cells import new_agent_cell
+from .cells import AgentCellState, new_agent_cell
 from .file_writer import FileNotebookWriter
 
 log = logging.getLogger(__name__)
@@ -78,7 +86,7 @@ class LiveNotebookWriter:
         fallback: FileNotebookWriter,
         *,
         root_dir: str,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
     ) -> None:
         self._channel = channel
         self._fallback = fallback
@@ -94,6 +102,8 @@ class LiveNotebookWriter:
         source: str,
         status: str,
         after: str | None = None,
+        outputs: Sequence[dict[str, Any]] | None = None,
+        execution_count: int | None = None,
     ) -> None:
         api_path = resolve_notebook_path(self._root_dir, path)
         cell = new_agent_cell(
@@ -102,6 +112,8 @@ class LiveNotebookWriter:
             cell_id=cell_id,
             source=source,
             status=status,
+            outputs=outputs,
+            execution_count=execution_count,
         )
         op = {
             "op": "insert_cell",
@@ -119,6 +131,8 @@ class LiveNotebookWriter:
                 source=source,
                 status=status,
                 after=after,
+                outputs=outputs,
+                execution_count=execution_count,
             )
 
     async def update_cell(
@@ -130,9 +144,12 @@ class LiveNotebookWriter:
         status: str | None = None,
         outputs: Sequence[dict[str, Any]] | None = None,
         execution_count: int | None = None,
+        transient: bool = False,
     ) -> None:
         api_path = resolve_notebook_path(self._root_dir, path)
         op: dict[str, Any] = {"op": "update_cell", "path": api_path, "cell_id": cell_id}
+        if transient:
+            op["transient"] = True
         changes = {
             "source": source,
             "status": status,
@@ -148,16 +165,25 @@ class LiveNotebookWriter:
                 status=status,
                 outputs=outputs,
                 execution_count=execution_count,
+                transient=transient,
             )
+
+    async def agent_cells(self, path: str) -> list[AgentCellState] | None:
+        api_path = resolve_notebook_path(self._root_dir, path)
+        if self._attached(api_path):
+            return None  # the browser's document is the current one: it reports it
+        return await self._fallback.agent_cells(api_path)
+
+    def _attached(self, api_path: str) -> bool:
+        try:
+            return bool(self._channel.is_attached(api_path))
+        except Exception:
+            log.warning("live channel failed to tell whether %s is open", api_path, exc_info=True)
+            return False
 
     async def _try_live(self, api_path: str, op: dict[str, Any]) -> bool:
         """True when the browser applied ``op``; False means: use the file."""
-        try:
-            attached = self._channel.is_attached(api_path)
-        except Exception:
-            log.warning("live channel failed to tell whether %s is open", api_path, exc_info=True)
-            attached = False
-        if not attached:
+        if not self._attached(api_path):
             log.debug("%s is not open in a browser: writing the file", api_path)
             return False
         try:

@@ -52,6 +52,23 @@ class AuditLog:
             finished=now,
         )
 
+    def user_ran(
+        self, subject: AuditSubject, *, user: str | None, status: str, detail: str = ""
+    ) -> AuditRecord:
+        """The user ran an agent cell again themselves, from the notebook (outcome
+        ``user_run``; ``detail`` says how it went). Recorded after the fact: the user's
+        own runs are not gated, only reported by their JupyterLab."""
+        now = time.time()
+        return self._store.add_audit(
+            subject.session_id,
+            **_columns(subject),
+            approved_by=user or "user",
+            outcome="user_run",
+            detail=f"{status}: {detail}" if detail else status,
+            started=now,
+            finished=now,
+        )
+
     def starting(self, subject: AuditSubject, *, approved_by: str | None) -> int:
         """The row of a cell about to run; complete it with ``finished``."""
         now = time.time()

@@ -13,6 +13,7 @@ from ..safety.audit import AuditLog
 from ..settings import Settings
 from ..store import SessionRecord
 from ..tools import AppContext
+from ..tools.cell_log import UNFINISHED, stop_unfinished_cells
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,12 @@ class SessionManager:
         interrupted = self.store.mark_running_sessions_failed(RESTART_REASON)
         if interrupted:
             log.warning("marked %d interrupted run(s) as failed", len(interrupted))
+        # Nothing waits or runs before the server is up: cells that did are stopped (a
+        # shutdown can come between a cell's "running" and its end).
+        unfinished = self.store.sessions_with_cells(UNFINISHED)
+        stopped = sum(stop_unfinished_cells(self.store, sid) for sid in unfinished)
+        if stopped:
+            log.warning("marked %d cell(s) that waited or ran as stopped", stopped)
         cells = AuditLog(self.store).interrupted_by_restart()
         if cells:
             log.warning("marked %d cell(s) that were running as interrupted", cells)
@@ -65,6 +72,32 @@ class SessionManager:
         self._sessions.pop(session_id, None)
         self.store.delete_session(session_id)
 
+    # --- the notebooks follow the files (jupyter_server's contents events) ---------------
+
+    def notebook_moved(self, old: str, new: str) -> list[str]:
+        """``old`` (a notebook or a folder) was renamed or moved to ``new``: its sessions,
+        their runs and the browsers attached follow. The ids of the sessions moved."""
+        moved = []
+        for record in self.store.list_sessions():
+            path = _moved_path(record.notebook_path, old, new)
+            if path is None:
+                continue
+            self.get(record.id).moved(path)
+            if self.app.live_hub is not None:
+                self.app.live_hub.moved(record.notebook_path, path)
+            moved.append(record.id)
+            log.info("session %s follows %s to %s", record.id, record.notebook_path, path)
+        return moved
+
+    async def notebook_deleted(self, path: str) -> list[str]:
+        """``path`` (a notebook or a folder) was deleted: its sessions end cleanly."""
+        ended = []
+        for record in self.store.list_sessions():
+            if _moved_path(record.notebook_path, path, path) is not None:
+                await self.get(record.id).notebook_deleted()
+                ended.append(record.id)
+        return ended
+
     def any_running(self) -> bool:
         return any(s.running for s in self._sessions.values())
 
@@ -75,3 +108,13 @@ class SessionManager:
         session = Session(record, app=self.app, defaults=self._defaults)
         self._sessions[record.id] = session
         return session
+
+
+def _moved_path(path: str, old: str, new: str) -> str | None:
+    """Where ``path`` is once ``old`` became ``new`` (None if it is not under ``old``)."""
+    old, new = old.strip("/"), new.strip("/")
+    if path == old:
+        return new
+    if old and path.startswith(old + "/"):
+        return new + path[len(old) :]
+    return None

@@ -36,16 +36,18 @@ from ..events import (
 )
 from ..kernel.secrets import collect_secrets
 from ..safety import MAX_SOURCE_CHARS, analyze_code_async
-from ..safety.audit import AuditLog
+from ..safety.audit import AuditLog, AuditSubject
 from ..settings import Settings, parse_choices
 from ..store import EventRecord, SessionRecord
 from ..store.timeline import TimelinePage
 from ..tools import AppContext, Plan, RunContext, UserDecision
+from ..tools.cell_log import CellLog, SessionCells
 from ..tools.context import Redactor, SessionFactsLog, new_id
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 20_000
+MAX_CELL_SOURCE = 200_000
 STOP_GRACE_SECONDS = 10.0
 VARIABLES_TIMEOUT = 5.0
 
@@ -74,6 +76,8 @@ class Session:
         self._redactor: Redactor | None = None
         # One reviewer conversation for the whole session (see agents/reviewer.py).
         self._reviewer = new_reviewer()
+        # Why the run was stopped when it was not the user (the notebook was deleted).
+        self._stop_reason: str | None = None
 
     # --- events -------------------------------------------------------------------
 
@@ -177,11 +181,13 @@ class Session:
         explained = False  # an ``error`` event already says why the run ended
         no_code_ran: bool | None = None
         try:
+            # The notebook may lag behind the session (a reload, a restart): catch up.
+            await CellLog(run).sync_notebook()
             outcome = await run_request(run)
             summary, agent, status = outcome.honest_summary(), outcome.agent, "done"
             no_code_ran = True if outcome.computed is False else None
         except asyncio.CancelledError:
-            status, summary = "stopped", "Stopped by the user."
+            status, summary = "stopped", self._stop_reason or "Stopped by the user."
         except CodeAgentError as error:
             status = "stopped" if isinstance(error, StepLimitReached) else "failed"
             summary, explained = error.message, True
@@ -227,10 +233,11 @@ class Session:
                 )
         self._drafts.clear()
 
-    async def stop(self) -> None:
+    async def stop(self, *, reason: str | None = None) -> None:
         task = self._task
         if task is None or task.done():
             return
+        self._stop_reason = reason
         run = self._run
         if run is not None and run.executing_kernel:
             with contextlib.suppress(Exception):
@@ -323,6 +330,55 @@ class Session:
         if future is None or future.done():
             raise Conflict(f"Cell '{cell_id}' is {cell.status}, not waiting for approval.")
         return future
+
+    # --- the notebook ------------------------------------------------------------------
+
+    def cells(self) -> CellLog:
+        """The session's cells (the run's while one runs, so it keeps its place)."""
+        owner = self._run or SessionCells(
+            app=self.app,
+            session_id=self.id,
+            notebook_path=self.notebook_path,
+            emit=self.emit,
+            redact=self.redactor,
+        )
+        return CellLog(owner)
+
+    def moved(self, notebook_path: str) -> None:
+        """The notebook was renamed or moved: the session, its run and kernel follow."""
+        self.notebook_path = notebook_path
+        self.store.move_session(self.id, notebook_path)
+        if self._run is not None:
+            self._run.notebook_path = notebook_path
+
+    async def notebook_deleted(self) -> None:
+        """The notebook is gone: stop the run and say so (the history stays)."""
+        name = self.notebook_path.rsplit("/", 1)[-1]
+        reason = f"{name} was deleted, so this session's run was stopped."
+        if self.running:
+            await self.stop(reason=reason)
+        self.emit(ErrorReported(code="notebook_deleted", message=reason))
+
+    async def user_ran(self, cell_id: str, body: dict[str, Any], *, user: str | None) -> None:
+        """The user ran the agent cell ``cell_id`` themselves: the audit records it."""
+        source, status, detail = body.get("source"), body.get("status"), body.get("detail", "")
+        if not isinstance(source, str) or len(source) > MAX_CELL_SOURCE:
+            raise BadRequest(f"'source' must be the code that ran (at most {MAX_CELL_SOURCE}).")
+        if status not in ("ok", "error") or not isinstance(detail, str):
+            raise BadRequest("'status' must be 'ok' or 'error'; 'detail' a string when given.")
+        cell = self.store.get_cell(self.id, cell_id)  # NotFound for unknown ids
+        if cell.status in ("proposed", "rejected", "blocked"):
+            detail = f"{detail} (the cell was {cell.status}: it ran outside the gate)".strip()
+        subject = AuditSubject(
+            session_id=self.id,
+            cell_id=cell_id,
+            code=self.redactor.text(source),
+            policy="user",
+            report=await analyze_code_async(source, root_dir=self.app.root_dir),
+            verdict=None,
+            reviewer_risk=None,
+        )
+        AuditLog(self.store).user_ran(subject, user=user, status=status, detail=detail[:500])
 
     # --- views ----------------------------------------------------------------------------
 

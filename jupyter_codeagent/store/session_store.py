@@ -125,6 +125,20 @@ class SessionStore(WorkStore, AccountingStore, TimelineStore):
             if conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount == 0:
                 raise NotFound(f"No session {session_id!r}.")
 
+    def move_session(self, session_id: str, notebook_path: str) -> SessionRecord:
+        """The session's notebook was renamed or moved to ``notebook_path``."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE sessions SET notebook_path = ?, updated = ? WHERE id = ?",
+                (notebook_path, time.time(), session_id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound(f"No session {session_id!r}.")
+            row = conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        return _session(row)
+
     def mark_running_sessions_failed(self, reason: str) -> list[str]:
         """Startup recovery: runs that were in flight when the server stopped are failed.
 

@@ -30,6 +30,7 @@ TIMELINE_TYPES: tuple[str, ...] = (
     "cell_rejected",
     "cell_blocked",
     "cell_stopped",
+    "cell_deleted",
 )
 
 
@@ -96,3 +97,23 @@ class TimelineStore(StoreConnection):
                 (session_id, after_seq),
             )
             return cursor.rowcount
+
+    def fold_cell_outputs(self, session_id: str, cell_id: str, *, before_seq: int) -> int:
+        """Delete the ``cell_output`` events of one cell older than ``before_seq``: each
+        carries all the outputs so far, so only the newest (then ``cell_executed``)
+        means anything. Keeps a long-running cell's log the size of one output."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "DELETE FROM events WHERE session_id = ? AND type = 'cell_output' AND seq < ? "
+                "AND json_extract(data, '$.cell_id') = ?",
+                (session_id, before_seq, cell_id),
+            )
+            return cursor.rowcount
+
+    def events_of_type(self, session_id: str, type: str) -> list[EventRecord]:
+        """Every event of one type, oldest first (the ``events_by_type`` index)."""
+        rows = self._read(
+            "SELECT seq, ts, type, data FROM events WHERE session_id = ? AND type = ? ORDER BY seq",
+            (session_id, type),
+        )
+        return [EventRecord(seq=s, ts=ts, type=t, data=json.loads(d)) for s, ts, t, d in rows]

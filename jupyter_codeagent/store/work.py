@@ -136,6 +136,14 @@ class WorkStore(StoreConnection):
         )
         return [_cell(row) for row in rows]
 
+    def sessions_with_cells(self, statuses: tuple[str, ...]) -> list[str]:
+        """Ids of the sessions that have a cell in one of ``statuses`` (startup checks)."""
+        marks = ", ".join("?" for _ in statuses)
+        rows = self._read(
+            f"SELECT DISTINCT session_id FROM cells WHERE status IN ({marks})", statuses
+        )
+        return [row[0] for row in rows]
+
     # --- memory ---------------------------------------------------------------------
 
     def save_memory(self, session_id: str, memory: dict[str, Any]) -> None:

@@ -193,16 +193,18 @@ async def _execute(
     cell_id = subject.cell_id
     proposed = cells.record(cell_id).source
     audit_id = audit.starting(subject, approved_by=approved_by)
-    await cells.executing(cell_id, source=source, approved_by=approved_by)
-    kernel_id = await run.kernel_id()
-    run.executing_kernel = kernel_id
     try:
-        result, diff = await run.app.bridge.execute(
-            kernel_id,
-            source,
-            timeout=run.settings.agents.execution_timeout,
-            track_namespace=True,
-        )
+        await cells.executing(cell_id, source=source, approved_by=approved_by)
+        kernel_id = await run.kernel_id()
+        run.executing_kernel = kernel_id
+        async with cells.live_outputs(cell_id) as on_output:
+            result, diff = await run.app.bridge.execute(
+                kernel_id,
+                source,
+                timeout=run.settings.agents.execution_timeout,
+                on_output=on_output,
+                track_namespace=True,
+            )
     except asyncio.CancelledError:
         await cells.stopped(cell_id)
         audit.finished(audit_id, outcome="stopped")

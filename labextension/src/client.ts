@@ -75,6 +75,24 @@ export class CodeAgentClient {
     );
   }
 
+  /** Record in the audit that the user ran the agent cell themselves in the notebook. */
+  userRun(id: string, cellId: string, source: string, status: 'ok' | 'error'): Promise<unknown> {
+    return requestAPI(
+      `sessions/${seg(id)}/cells/${seg(cellId)}/user_run`,
+      post({ source, status }),
+      this.serverSettings
+    );
+  }
+
+  /** Tell the session a person removed its agent cell from the notebook (recorded once). */
+  cellDeleted(id: string, cellId: string): Promise<{ cell_id: string; recorded: boolean }> {
+    return requestAPI(
+      `sessions/${seg(id)}/cells/${seg(cellId)}/deleted`,
+      post({}),
+      this.serverSettings
+    );
+  }
+
   answer(id: string, questionId: string, text: string): Promise<unknown> {
     return requestAPI(
       `sessions/${seg(id)}/answer`,

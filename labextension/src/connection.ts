@@ -22,6 +22,11 @@ export interface ISessionConnectionOptions {
   onStatus: (status: ConnectionStatus) => void;
   /** Asked after a failed connection: false stops reconnecting (e.g. the session is gone). */
   shouldReconnect?: () => Promise<boolean>;
+  /**
+   * Asked before every attach: brings the open notebook up to date with its file and
+   * answers the session's agent cells it has, which the server reconciles.
+   */
+  attachCells?: () => Promise<unknown[] | null>;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
@@ -70,7 +75,11 @@ export class SessionConnection implements IDisposable {
       return;
     }
     this._attached = attached;
-    this._sendJSON({ type: attached ? 'attach' : 'detach' });
+    if (attached) {
+      void this._sendAttach();
+    } else {
+      this._sendJSON({ type: 'detach' });
+    }
   }
 
   /** Drop the socket and connect again now (after a network change, for instance). */
@@ -123,7 +132,7 @@ export class SessionConnection implements IDisposable {
       this._attempt = 0;
       this._setStatus('open');
       if (this._attached) {
-        this._sendJSON({ type: 'attach' });
+        void this._sendAttach();
       }
     };
     socket.onmessage = message => {
@@ -143,6 +152,18 @@ export class SessionConnection implements IDisposable {
     socket.onerror = () => {
       // onclose follows and schedules the retry.
     };
+  }
+
+  private async _sendAttach(): Promise<void> {
+    let cells: unknown[] | null = null;
+    try {
+      cells = (await this._options.attachCells?.()) ?? null;
+    } catch (error) {
+      console.warn('jupyter-codeagent: cannot report the notebook\'s agent cells', error);
+    }
+    if (this._attached) {
+      this._sendJSON(cells ? { type: 'attach', cells } : { type: 'attach' });
+    }
   }
 
   private _onMessage(data: unknown): void {

@@ -6,7 +6,8 @@ import { CodeAgentApiError, IHealth, errorMessage } from './api';
 import { CodeAgentClient } from './client';
 import { ConnectionStatus, SessionConnection } from './connection';
 import { findPanel, normalizePath } from './notebook/agentCells';
-import { NotebookApplier } from './notebook/applier';
+import { NotebookApplier, reportCells } from './notebook/applier';
+import { catchUpWithDisk } from './notebook/persist';
 import { ICellAttachment, messageWithAttachment } from './notebook/cellContext';
 import { anchorSource, editInPlace, restoreSource } from './notebook/inlineReview';
 import { agentCellSource, kernelIdOf, revealAgentCell } from './notebook/sessionNotebook';
@@ -59,7 +60,7 @@ export class AgentController {
     readonly client: CodeAgentClient = new CodeAgentClient(),
     private readonly _userSettings: IUserChoicesSource = { choices: {} }
   ) {
-    this._applier = new NotebookApplier(_tracker);
+    this._applier = new NotebookApplier(_tracker, _app.serviceManager.contents);
     this._state = {
       health: null,
       healthError: null,
@@ -79,7 +80,17 @@ export class AgentController {
       loadingEarlier: false
     };
     _tracker.currentChanged.connect((_, panel) => void this.bindNotebook(panel));
+    const follow = (panel: NotebookPanel) => {
+      let path = normalizePath(panel.context.localPath);
+      panel.context.pathChanged.connect(() => {
+        const moved = normalizePath(panel.context.localPath);
+        this._notebookMoved(path, moved);
+        path = moved;
+      });
+    };
+    _tracker.forEach(follow);
     _tracker.widgetAdded.connect((_, panel) => {
+      follow(panel);
       panel.disposed.connect(() => this._updateAttached());
       void panel.context.ready.then(() => this._updateAttached());
       this._updateAttached();
@@ -207,7 +218,8 @@ export class AgentController {
       applier: this._applier,
       onEvents: events => this._onEvents(events),
       onStatus: connection => this._set({ connection }),
-      shouldReconnect: () => this._sessionExists(sessionId)
+      shouldReconnect: () => this._sessionExists(sessionId),
+      attachCells: () => this._attachCells(sessionId)
     });
     this._set({ connection: 'connecting' });
     this._updateAttached();
@@ -399,6 +411,23 @@ export class AgentController {
     }
   }
 
+  /**
+   * Approve from the notebook (the gate's "Approve & run"): the session's own cell
+   * through the panel's path, a cell of another session of this notebook directly.
+   */
+  async approveCell(sessionId: string, cellId: string): Promise<void> {
+    if (sessionId === this._state.sessionId && this._state.view.cells[cellId]) {
+      return this.approve(cellId);
+    }
+    try {
+      const path = this._state.notebookPath;
+      const current = path ? agentCellSource(this._tracker, path, cellId) : null;
+      await this.client.approve(sessionId, cellId, current?.trim() ? current : undefined);
+    } catch (reason) {
+      this._set({ banner: `Could not approve the cell: ${errorMessage(reason)}` });
+    }
+  }
+
   /** The first cell waiting for a decision (keyboard shortcuts act on it). */
   firstPendingCell(): string | null {
     return pendingCells(this._state.view)[0]?.cellId ?? null;
@@ -500,6 +529,34 @@ export class AgentController {
       loading: false,
       attached: false
     });
+  }
+
+  /** The session's agent cells in its open notebook, after catching up with the file. */
+  private async _attachCells(sessionId: string): Promise<unknown[] | null> {
+    const path = this._state.sessionPath;
+    const panel = path ? findPanel(this._tracker, path) : null;
+    if (!panel) {
+      return null;
+    }
+    await panel.context.ready;
+    await catchUpWithDisk(panel, this._app.serviceManager.contents);
+    const model = panel.content.model;
+    return model ? reportCells(model, sessionId) : null;
+  }
+
+  /** A notebook was renamed or moved (`pathChanged`): the chat follows it. */
+  private _notebookMoved(from: string, to: string): void {
+    const changes: Partial<IAgentUIState> = {};
+    if (this._state.sessionPath === from) {
+      changes.sessionPath = to;
+    }
+    if (this._state.notebookPath === from) {
+      changes.notebookPath = to;
+    }
+    if (Object.keys(changes).length > 0) {
+      this._set(changes);
+      void this.refreshSessions();
+    }
   }
 
   private _updateAttached(): void {

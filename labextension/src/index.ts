@@ -5,7 +5,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookCellExecutor, INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry, RenderMimeRegistry, markdownRendererFactory } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
@@ -14,13 +14,34 @@ import { SidebarAttention } from './attention';
 import { CodeAgentClient } from './client';
 import { CommandIDs, addCommands } from './commands';
 import { AgentController } from './controller';
+import { AgentCellGate } from './notebook/cellGate';
 import { CellStatusMarker } from './notebook/cellStatusMarker';
 import { InlineReview } from './notebook/inlineReview';
+import { DeletionWatcher } from './notebook/deletionWatcher';
 import { UserSettings } from './settings';
 import { IUIServices, TRANSLATION_DOMAIN } from './uiContext';
 import { CodeAgentSidebar } from './widget';
 
 const PLUGIN_ID = 'jupyter-codeagent:plugin';
+
+/**
+ * One gate for both plugins: the executor exists before the notebooks (JupyterLab's
+ * notebook tracker needs it), the sidebar's actions are connected to it afterwards.
+ */
+const gate = new AgentCellGate();
+
+/**
+ * The notebook cell executor with the approval gate (see `notebook/cellGate.ts`). It
+ * replaces JupyterLab's `@jupyterlab/notebook-extension:cell-executor` (and
+ * jupyter-collaboration's), which `package.json` disables, and wraps its `runCell`.
+ */
+const cellExecutor: JupyterFrontEndPlugin<INotebookCellExecutor> = {
+  id: 'jupyter-codeagent:cell-executor',
+  description: 'Runs notebook cells, except agent cells that wait for approval or were refused.',
+  autoStart: true,
+  provides: INotebookCellExecutor,
+  activate: (): INotebookCellExecutor => gate
+};
 
 export { CommandIDs };
 
@@ -75,6 +96,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
     new InlineReview(tracker, services);
     new SidebarAttention(sidebar, controller, trans, () => app.shell.activateById(sidebar.id));
     addCommands(app, controller, tracker, sidebar, palette, trans);
+    gate.setActions({
+      approve: (sessionId, cellId) => controller.approveCell(sessionId, cellId),
+      showPanel: () => app.shell.activateById(sidebar.id),
+      userRan: async (sessionId, cellId, source, ok) => {
+        await client.userRun(sessionId, cellId, source, ok ? 'ok' : 'error');
+      }
+    });
+    new DeletionWatcher(tracker, async (sessionId, cellId) => {
+      await client.cellDeleted(sessionId, cellId);
+    });
 
     if (settingRegistry) {
       void settingRegistry
@@ -85,4 +116,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [cellExecutor, plugin];

@@ -122,6 +122,9 @@ export interface IInsertCellOp {
   cell_id: string;
   after: string | null;
   cell: INotebookCellJSON;
+  /** This tab saves the notebook once the change is applied (it is the primary one). */
+  save?: boolean;
+  transient?: boolean;
 }
 
 export interface IUpdateCellOp {
@@ -132,6 +135,10 @@ export interface IUpdateCellOp {
   status?: string;
   outputs?: IOutput[];
   execution_count?: number | null;
+  /** The outputs of a running cell: shown, never saved on their own. */
+  transient?: boolean;
+  /** This tab saves the notebook once the change is applied (it is the primary one). */
+  save?: boolean;
 }
 
 export type NotebookOp = IInsertCellOp | IUpdateCellOp;

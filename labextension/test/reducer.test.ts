@@ -248,6 +248,37 @@ describe('cells', () => {
     assert.equal(state.status, 'running');
   });
 
+  test('a running cell shows its outputs so far, then its final ones', () => {
+    const log = new Log();
+    proposal(log, 'c1', 'train()');
+    log.add({ type: 'cell_executing', cell_id: 'c1' });
+    const partial = [{ output_type: 'stream', name: 'stdout', text: 'epoch 1\n' }];
+    let state = run([...log.events, log.add({ type: 'cell_output', cell_id: 'c1', outputs: partial })]);
+    assert.equal(state.cells.c1.status, 'running');
+    assert.deepEqual(state.cells.c1.outputs, partial);
+    const final = [{ output_type: 'stream', name: 'stdout', text: 'epoch 1\nepoch 2\n' }];
+    state = run(
+      [log.add({ type: 'cell_executed', cell_id: 'c1', status: 'ok', execution_count: 1, outputs: final })],
+      state
+    );
+    assert.equal(state.cells.c1.status, 'done');
+    assert.deepEqual(state.cells.c1.outputs, final);
+  });
+
+  test('a cell the user removed from the notebook is said once, in plain words', () => {
+    const log = new Log();
+    proposal(log, 'c1', 'x = 1');
+    const text = "You removed the agent's cell `x = 1` from a.ipynb.";
+    log.add({ type: 'cell_deleted', cell_id: 'c1', text });
+    const state = run([...log.events, ...log.events]);
+    const notices = state.timeline.filter(item => item.kind === 'notice');
+    assert.deepEqual(
+      notices.map(item => (item.kind === 'notice' ? [item.level, item.text] : null)),
+      [['info', text]]
+    );
+    assert.equal(state.cells.c1.status, 'proposed');
+  });
+
   test('rejected and blocked cells keep their reason', () => {
     const log = new Log();
     log.add({ type: 'run_started', turn: 0 });

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -71,14 +72,40 @@ def _wait_until_up(server: LabServer, timeout: float = 60.0) -> None:
     raise RuntimeError(f"jupyter lab did not start within {timeout}s:\n{server.log()}")
 
 
+#: jupyter-collaboration (a test dependency) enables real-time collaboration in every
+#: JupyterLab once installed; tests run without it unless they ask for it (``rtc=True``).
+RTC_SERVER_EXTENSIONS = ("jupyter_server_ydoc", "jupyter_server_fileid")
+RTC_LAB_EXTENSIONS = ("@jupyter/docprovider-extension", "@jupyter/collaboration-extension")
+
+
+def _collaboration_config(config_dir: Path, *, rtc: bool) -> None:
+    """User-level Jupyter config (the highest priority) that turns RTC on or off."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    server = {"ServerApp": {"jpserver_extensions": dict.fromkeys(RTC_SERVER_EXTENSIONS, rtc)}}
+    if rtc:
+        # A short save delay keeps the tests that read the file quick.
+        server["YDocExtension"] = {"document_save_delay": 0.5}  # type: ignore[assignment]
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps(server))
+    labconfig = config_dir / "labconfig"
+    labconfig.mkdir(exist_ok=True)
+    page = {"disabledExtensions": dict.fromkeys(RTC_LAB_EXTENSIONS, not rtc)}
+    (labconfig / "page_config.json").write_text(json.dumps(page))
+
+
 def _start_lab(
-    base: Path, servers: list[LabServer], env: dict[str, str] | None, root: Path | None
+    base: Path,
+    servers: list[LabServer],
+    env: dict[str, str] | None,
+    root: Path | None,
+    rtc: bool = False,
 ) -> LabServer:
     port = _free_port()
     token = f"test-token-{port}"
     root_dir = root or base / "root"
     root_dir.mkdir(parents=True, exist_ok=True)
     log_path = base / f"lab-{port}.log"
+    config_dir = base / f"config-{port}"
+    _collaboration_config(config_dir, rtc=rtc)
     child_env = {
         k: v
         for k, v in os.environ.items()
@@ -86,12 +113,15 @@ def _start_lab(
     }
     child_env.update(
         {
-            "JUPYTER_CONFIG_DIR": str(base / "config"),
+            "JUPYTER_CONFIG_DIR": str(config_dir),
             "JUPYTER_DATA_DIR": str(base / "data"),
             "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
             "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
             "CODEAGENT_DB_PATH": str(base / "codeagent.db"),
+            # Kernels of concurrent test runs must not share IPython's history database
+            # (a journal left behind by one makes another's start fail in the sandbox).
+            "IPYTHONDIR": str(base / "ipython"),
         }
     )
     child_env.update(env or {})
@@ -112,7 +142,9 @@ def _start_lab(
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]  # fmt: skip
     log_file = log_path.open("wb")
-    process = subprocess.Popen(command, env=child_env, stdout=log_file, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, env=child_env, stdout=log_file, stderr=subprocess.STDOUT, cwd=base
+    )
     server = LabServer(
         url=f"http://127.0.0.1:{port}/",
         token=token,
@@ -140,8 +172,10 @@ def lab_server_factory(tmp_path: Path) -> Iterator[Callable[..., LabServer]]:
     """Start `jupyter lab` subprocesses for one test (stopped after it)."""
     servers: list[LabServer] = []
 
-    def start(env: dict[str, str] | None = None, root: Path | None = None) -> LabServer:
-        return _start_lab(tmp_path, servers, env, root)
+    def start(
+        env: dict[str, str] | None = None, root: Path | None = None, rtc: bool = False
+    ) -> LabServer:
+        return _start_lab(tmp_path, servers, env, root, rtc)
 
     yield start
     _stop_labs(servers)
@@ -155,8 +189,10 @@ def module_lab_factory(
     servers: list[LabServer] = []
     base = tmp_path_factory.mktemp("lab")
 
-    def start(env: dict[str, str] | None = None, root: Path | None = None) -> LabServer:
-        return _start_lab(base, servers, env, root)
+    def start(
+        env: dict[str, str] | None = None, root: Path | None = None, rtc: bool = False
+    ) -> LabServer:
+        return _start_lab(base, servers, env, root, rtc)
 
     yield start
     _stop_labs(servers)

@@ -6,10 +6,8 @@ its own notebook, so each has its own session.
 
 from __future__ import annotations
 
-import json
 import re
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -414,15 +412,9 @@ def test_settings_are_the_users_own_and_travel_with_the_request(
     wait_card_status(page, 0, "done")  # no approval was asked for
     wait_run_status(page, "done")
     assert api(lab, "GET", "settings")["approval"] == "always"
-    # The choice is the user's and persists in their JupyterLab settings: put it back so
-    # the next tests on this JupyterLab start from the server's value.
-    reset = urllib.request.Request(
-        f"{lab.url}lab/api/settings/jupyter-codeagent:plugin",
-        data=json.dumps({"raw": "{}"}).encode(),
-        method="PUT",
-        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"},
-    )
-    urllib.request.urlopen(reset, timeout=30).close()
+    # The module's later tests open new pages of this lab: they must not inherit "never".
+    for saved in (lab.root.parent / "settings" / "jupyter-codeagent").glob("*.jupyterlab-settings"):
+        saved.unlink()
 
 
 def test_dropped_websocket_resumes_from_the_last_event(

@@ -192,7 +192,9 @@ export const ReviewCard = React.memo(function ReviewCard(props: IReviewCardProps
           {cell.approvalReason}
         </div>
       )}
-      {(cell.status === 'done' || cell.status === 'error') && <OutputSummary outputs={cell.outputs} />}
+      {(cell.status === 'done' || cell.status === 'error' || cell.status === 'running') && (
+        <OutputSummary outputs={cell.outputs} />
+      )}
       {canDecide && !rejecting && (
         <div className="jp-CodeAgent-card-actions">
           <button

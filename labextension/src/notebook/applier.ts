@@ -1,6 +1,7 @@
 import type { ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
-import type { INotebookModel, INotebookTracker } from '@jupyterlab/notebook';
+import type { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { Contents } from '@jupyterlab/services';
 import { UUID } from '@lumino/coreutils';
 
 import type { INotebookOpApplier } from '../connection';
@@ -12,14 +13,23 @@ import type {
   NotebookOp
 } from '../types';
 import { METADATA_KEY, agentMetadata, findAgentCell, findAnchor, findPanel } from './agentCells';
+import { catchUpWithDisk, saveAgentChange } from './persist';
 
 /**
  * Applies the server's cell operations (`notebook/live.py`) to the notebook open in
  * this JupyterLab, through its model: the document stays the one the user edits, so
- * there is no "file changed on disk" conflict. The user's next save persists it.
+ * there is no "file changed on disk" conflict. An op marked `save` (this tab is the
+ * one the server asked) is saved at once, so a reload finds every agent cell; a tab
+ * that only shows the change stays as clean as it was.
+ *
+ * With real-time collaboration the server writes the shared document itself and sends
+ * no ops; this is the path without it.
  */
 export class NotebookApplier implements INotebookOpApplier {
-  constructor(private readonly _tracker: INotebookTracker) {}
+  constructor(
+    private readonly _tracker: INotebookTracker,
+    private readonly _contents: Contents.IManager
+  ) {}
 
   async apply(op: NotebookOp): Promise<INotebookAck> {
     const panel = findPanel(this._tracker, op.path);
@@ -31,18 +41,61 @@ export class NotebookApplier implements INotebookOpApplier {
     if (!model) {
       return { ok: false, code: 'not_open', message: `${op.path} has no model.` };
     }
-    switch (op.op) {
-      case 'insert_cell':
-        return insertCell(model, op);
-      case 'update_cell':
-        return updateCell(model, op);
-      default:
-        return {
-          ok: false,
-          code: 'unknown_op',
-          message: `Unknown notebook operation ${String((op as { op?: unknown }).op)}.`
-        };
+    const wasDirty = model.dirty;
+    const change = () => applyOp(model, op);
+    const ack = change();
+    if (!ack.ok) {
+      return ack;
     }
+    if (op.save) {
+      return saveAgentChange(panel, this._contents, wasDirty, change);
+    }
+    if (!wasDirty) {
+      // The agent's change alone does not make the notebook "unsaved": the outputs of a
+      // running cell are saved with its result, and another tab saves this change.
+      model.dirty = false;
+      if (!op.transient) {
+        // Once that tab has saved, take its file as this tab's own (no "file changed").
+        this._catchUpLater(panel);
+      }
+    }
+    return ack;
+  }
+
+  private _catchUpLater(panel: NotebookPanel): void {
+    clearTimeout(this._catchUps.get(panel));
+    this._catchUps.set(
+      panel,
+      setTimeout(() => {
+        this._catchUps.delete(panel);
+        if (!panel.isDisposed) {
+          void catchUpWithDisk(panel, this._contents).catch(reason =>
+            console.warn('jupyter-codeagent: cannot reload the saved notebook', reason)
+          );
+        }
+      }, CATCH_UP_DELAY_MS)
+    );
+  }
+
+  private readonly _catchUps = new Map<NotebookPanel, ReturnType<typeof setTimeout>>();
+}
+
+/** How long a tab that only shows an agent change waits for the other tab's save. */
+const CATCH_UP_DELAY_MS = 1500;
+
+/** Apply one op to a notebook model (idempotent: applying it twice changes nothing more). */
+export function applyOp(model: INotebookModel, op: NotebookOp): INotebookAck {
+  switch (op.op) {
+    case 'insert_cell':
+      return insertCell(model, op);
+    case 'update_cell':
+      return updateCell(model, op);
+    default:
+      return {
+        ok: false,
+        code: 'unknown_op',
+        message: `Unknown notebook operation ${String((op as { op?: unknown }).op)}.`
+      };
   }
 }
 
@@ -57,8 +110,13 @@ function insertCell(model: INotebookModel, op: IInsertCellOp): INotebookAck {
   if (existing >= 0) {
     // A retried insert: update instead of duplicating.
     const cell = model.cells.get(existing);
-    cell.sharedModel.setSource(source);
+    if (cell.sharedModel.getSource() !== source) {
+      cell.sharedModel.setSource(source);
+    }
     setStatus(cell, meta.status);
+    if ((op.cell.outputs ?? []).length > 0 || op.cell.execution_count) {
+      setOutputs(cell, op.cell.outputs as nbformat.IOutput[], op.cell.execution_count ?? null);
+    }
     return { ok: true };
   }
   let index = model.cells.length;
@@ -96,27 +154,38 @@ function updateCell(model: INotebookModel, op: IUpdateCellOp): INotebookAck {
     return {
       ok: false,
       code: 'not_found',
-      message: `The cell ${op.cell_id} is not in the notebook (deleted?).`
+      message: 'The cell is not in the notebook (deleted?).'
     };
   }
   const cell = model.cells.get(index);
-  if (op.source !== undefined) {
+  if (op.source !== undefined && cell.sharedModel.getSource() !== op.source) {
     cell.sharedModel.setSource(op.source);
   }
   setStatus(cell, op.status);
-  if (cell.type === 'code') {
-    const code = cell as ICodeCellModel;
-    if (op.outputs !== undefined) {
-      code.outputs.clear();
-      for (const output of op.outputs) {
-        code.outputs.add(output as nbformat.IOutput);
-      }
-    }
-    if (op.execution_count !== undefined) {
-      code.executionCount = op.execution_count;
-    }
+  if (op.outputs !== undefined || op.execution_count !== undefined) {
+    setOutputs(cell, op.outputs as nbformat.IOutput[] | undefined, op.execution_count);
   }
   return { ok: true };
+}
+
+function setOutputs(
+  cell: ICellModel,
+  outputs: nbformat.IOutput[] | undefined,
+  executionCount: number | null | undefined
+): void {
+  if (cell.type !== 'code') {
+    return;
+  }
+  const code = cell as ICodeCellModel;
+  if (outputs !== undefined) {
+    code.outputs.clear();
+    for (const output of outputs) {
+      code.outputs.add(output);
+    }
+  }
+  if (executionCount !== undefined) {
+    code.executionCount = executionCount;
+  }
 }
 
 function setStatus(cell: ICellModel, status: string | undefined): void {
@@ -124,5 +193,39 @@ function setStatus(cell: ICellModel, status: string | undefined): void {
     return;
   }
   const meta = agentMetadata(cell) ?? {};
-  cell.setMetadata(METADATA_KEY, { ...meta, status });
+  if (meta.status !== status) {
+    cell.setMetadata(METADATA_KEY, { ...meta, status });
+  }
+}
+
+/** This session's agent cells in the open notebook, as `attach` reports them. */
+export function reportCells(model: INotebookModel, sessionId: string): IReportedCell[] {
+  const cells: IReportedCell[] = [];
+  for (let i = 0; i < model.cells.length; i++) {
+    const cell = model.cells.get(i);
+    const meta = agentMetadata(cell);
+    if (!meta?.cell_id || (meta.session && meta.session !== sessionId)) {
+      continue;
+    }
+    const code = cell.type === 'code' ? (cell as ICodeCellModel) : null;
+    cells.push({
+      cell_id: meta.cell_id,
+      session: meta.session,
+      status: meta.status,
+      source: cell.sharedModel.getSource(),
+      outputs: code ? code.outputs.length : 0,
+      execution_count: code?.executionCount ?? null
+    });
+  }
+  return cells;
+}
+
+/** One agent cell as a browser reports it when it attaches (`notebook/cells.py`). */
+export interface IReportedCell {
+  cell_id: string;
+  session?: string;
+  status?: string;
+  source: string;
+  outputs: number;
+  execution_count: number | null;
 }

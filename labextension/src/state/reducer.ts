@@ -93,6 +93,17 @@ function applyEventBody(state: IViewState, event: SessionEvent, stale: boolean):
         decisionSent: null,
         reason: event.reason ?? null
       }, 'running');
+    case 'cell_output':
+      // The outputs so far of a running cell; its cell_executed brings the final ones.
+      return cellEvent(state, event.cell_id, stale, { outputs: event.outputs ?? [] });
+    case 'cell_deleted':
+      return appendItem(state, {
+        kind: 'notice',
+        key: `n-${event.seq}`,
+        level: 'info',
+        text: event.text,
+        code: 'cell_deleted'
+      });
     case 'cell_stopped':
       return cellEvent(state, event.cell_id, stale, {
         status: 'stopped',
