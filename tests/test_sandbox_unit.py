@@ -129,15 +129,18 @@ def test_a_path_shown_again_from_tmp_does_not_show_what_is_hidden_in_it(tmp_path
     assert "/tmp" not in args[args.index("--tmpfs") + 2 :]  # never the whole host /tmp
 
 
-def test_ipython_dir_is_writable_only_for_history(tmp_path: Path) -> None:
+def test_ipython_profile_is_read_only_and_the_history_the_kernels_own(tmp_path: Path) -> None:
     ipython = tmp_path / "ipython"
     profile = ipython / "profile_default"
     (profile / "startup").mkdir(parents=True)
     (profile / "history.sqlite").write_text("")
+    (profile / "history.sqlite-journal").write_text("")  # left over by a crash
     (profile / "ipython_config.py").write_text("")
     args = bwrap_argv(_spec(tmp_path, ipython_dir=str(ipython)))
     assert _index(args, "--tmpfs", str(ipython)) >= 0
-    assert _index(args, "--bind", str(profile / "history.sqlite"), str(profile / "history.sqlite"))
+    # The shared history is never bound in: the kernel writes its own in scratch space.
+    assert str(profile / "history.sqlite") not in args
+    assert str(profile / "history.sqlite-journal") not in args
     for name in ("startup", "ipython_config.py"):
         assert _index(args, "--ro-bind", str(profile / name), str(profile / name))
 

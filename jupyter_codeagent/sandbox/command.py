@@ -68,16 +68,26 @@ def _hide(path: str) -> list[str]:
     return []
 
 
-# Files IPython writes in a profile; everything else there is configuration or startup
-# code that unsandboxed IPython sessions run later, hence read-only.
-_IPYTHON_WRITABLE = ("history.sqlite", "history.sqlite-journal")
-_IPYTHON_SCRATCH = ("db", "log", "pid", "security")
+# Files IPython writes in a profile. The history stays out of the sandbox: the kernel
+# writes a fresh one in the sandbox's scratch space (a shared history.sqlite bound in
+# crashed kernels whenever IPython tried to move a damaged one aside, and it would let
+# one kernel's cells read the commands of every other session). Everything else there is
+# configuration or startup code that unsandboxed IPython sessions run later: read-only.
+_IPYTHON_SCRATCH = (
+    "db",
+    "log",
+    "pid",
+    "security",
+    "history.sqlite",
+    "history.sqlite-journal",
+    "history.sqlite-wal",
+)
 
 
 def _ipython_mounts(ipython_dir: str) -> list[str]:
     """IPython refuses a read-only IPython dir (and drops the user's profile): give it
-    an empty writable one that shows the real configuration read-only and the real
-    history read-write."""
+    an empty writable one that shows the real configuration read-only (the history is
+    the kernel's own, in the sandbox's scratch space)."""
     args = ["--tmpfs", ipython_dir]
     for name in sorted(os.listdir(ipython_dir)):
         path = os.path.join(ipython_dir, name)
@@ -87,9 +97,7 @@ def _ipython_mounts(ipython_dir: str) -> list[str]:
         args += ["--dir", path]
         for entry in sorted(os.listdir(path)):
             inner = os.path.join(path, entry)
-            if entry in _IPYTHON_WRITABLE:
-                args += ["--bind", inner, inner]
-            elif entry not in _IPYTHON_SCRATCH:
+            if entry not in _IPYTHON_SCRATCH:
                 args += ["--ro-bind", inner, inner]
     return args
 

@@ -45,7 +45,11 @@ def approval() -> str:
 
 @pytest.fixture
 def jp_server_config(jp_server_config: dict[str, Any], fake: Any, approval: str) -> dict[str, Any]:
-    jp_server_config["CodeAgentExtension"] = model_config(fake, "openai", approval)
+    # The gateway's kernel containers are the isolation boundary: vouch for them so the
+    # "never" policy may run cells unattended (by default it asks without a sandbox).
+    jp_server_config["CodeAgentExtension"] = model_config(
+        fake, "openai", approval, remote_kernels_isolated=True
+    )
     return jp_server_config
 
 
