@@ -8,6 +8,7 @@ sessions and their event log live here.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 import uuid
@@ -26,6 +27,17 @@ _IN_FLIGHT = ("running", "waiting")
 _ENVELOPE_KEYS = frozenset({"seq", "ts", "type"})
 
 _SESSION_COLUMNS = "id, notebook_path, kernel_id, title, status, created, updated"
+
+
+_WORD = re.compile(r"\w+")
+_MAX_SEARCH_WORDS = 12
+
+
+def _fts_query(text: str) -> str:
+    """The words of ``text`` as an FTS5 query: each quoted (so no word is an operator)
+    and a prefix, all required."""
+    words = _WORD.findall(text)[:_MAX_SEARCH_WORDS]
+    return " ".join(f'"{word}"*' for word in words)
 
 
 def _session(row: tuple[Any, ...]) -> SessionRecord:
@@ -96,6 +108,48 @@ class SessionStore(WorkStore, AccountingStore, TimelineStore):
             f"SELECT {_SESSION_COLUMNS} FROM sessions ORDER BY updated DESC, created DESC, id"
         )
         return [_session(row) for row in rows]
+
+    def rename_session(self, session_id: str, title: str) -> SessionRecord:
+        """Give a session a title; not activity, so ``updated`` (its place in the list)
+        stays as it is."""
+        with self._write() as conn:
+            cursor = conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id))
+            if cursor.rowcount == 0:
+                raise NotFound(f"No session {session_id!r}.")
+            row = conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        return _session(row)
+
+    def search_sessions(self, query: str) -> list[tuple[SessionRecord, str | None]]:
+        """Sessions whose title or notebook path contains ``query`` (any case), or whose
+        conversation has every word of it (full-text, prefixes match: "regr" finds
+        "regression"); most recently active first. With each, a snippet of the first
+        matching message (None when the title or path matched)."""
+        text = query.strip()
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._read(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE title LIKE ? ESCAPE '\\' "
+            "OR notebook_path LIKE ? ESCAPE '\\'",
+            (like, like),
+        )
+        found: dict[str, tuple[SessionRecord, str | None]] = {
+            row[0]: (_session(row), None) for row in rows
+        }
+        match = _fts_query(text)
+        if match:
+            hits = self._read(
+                "SELECT m.session_id, snippet(messages_fts, 0, '', '', '…', 12) "
+                "FROM messages_fts JOIN messages AS m ON m.id = messages_fts.rowid "
+                "WHERE messages_fts MATCH ? ORDER BY m.id DESC LIMIT 500",
+                (match,),
+            )
+            for session_id, snippet in hits:
+                if session_id not in found:
+                    record = self.find_session(session_id)
+                    if record is not None:
+                        found[session_id] = (record, snippet)
+        return sorted(found.values(), key=lambda item: (-item[0].updated, -item[0].created))
 
     def update_session(
         self,

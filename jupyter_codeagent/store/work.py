@@ -51,6 +51,17 @@ class WorkStore(StoreConnection):
         assert message_id is not None  # an INSERT into a rowid table always sets it
         return MessageRecord(id=message_id, turn=turn, role=role, agent=agent, text=text, ts=now)
 
+    def next_turn(self, session_id: str) -> int:
+        """The number of the session's next request (0, 1, 2...): one past the newest
+        user message's, found from the end of the log, however long it is."""
+        self._require(session_id)
+        rows = self._read(
+            "SELECT turn FROM messages WHERE session_id = ? AND role = 'user' "
+            "ORDER BY id DESC LIMIT 1",
+            (session_id,),
+        )
+        return int(rows[0][0]) + 1 if rows else 0
+
     def messages(self, session_id: str, *, since: float = 0.0) -> list[MessageRecord]:
         """The session's messages (those written at or after ``since``), oldest first."""
         self._require(session_id)
