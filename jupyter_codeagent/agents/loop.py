@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..events import MessagePosted, TextDelta, ToolAnswered, ToolCalled, UsageUpdated
+from ..events import MessagePosted, RunUsage, TextDelta, ToolAnswered, ToolCalled, UsageUpdated
 from ..memory import AssembledPrompt
 from ..models import (
     AssistantMessage,
@@ -27,6 +27,7 @@ from ..models import TextDelta as ModelTextDelta
 from ..settings import Role as RoleName
 from ..tools import RunContext, Tool
 from ..tools.base import unknown_tool
+from .budget import check_budgets
 
 SUMMARY_CHARS = 200
 
@@ -108,6 +109,7 @@ async def call_model(
     model = run.model(role.name)
     messages = built.messages if isinstance(built, AssembledPrompt) else list(built)
     tools = [t.spec for t in role.tools]
+    check_budgets(run, model, built, tools)  # BudgetExceeded stops the run before the call
     response: ModelResponse | None = None
     if role.stream:
         # aclosing: any early exit closes the HTTP response at once, not at GC time.
@@ -140,6 +142,9 @@ def record_usage(run: RunContext, role: str, response: ModelResponse) -> None:
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         cost_usd=usage.cost_usd,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        turn=run.turn,
     )
     totals = store.usage_totals(run.session_id)
     run.emit(
@@ -147,6 +152,9 @@ def record_usage(run: RunContext, role: str, response: ModelResponse) -> None:
             input_tokens=totals["input_tokens"],
             output_tokens=totals["output_tokens"],
             cost_usd=totals.get("cost_usd"),
+            cache_read_tokens=totals["cache_read_tokens"],
+            cache_write_tokens=totals["cache_write_tokens"],
+            run=RunUsage(**store.run_usage(run.session_id, run.turn)),
         )
     )
 
