@@ -115,6 +115,7 @@ class CodeAgentApp:
             knowledge=KnowledgeIndex(agents.knowledge_dirs, root_dir=root_dir),
             root_dir=root_dir,
             live_hub=hub,
+            contents_manager=contents_manager,
         )
         app = cls(
             version=version,

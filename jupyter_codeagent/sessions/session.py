@@ -14,7 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ..agents import review_cell, run_request
-from ..errors import BadRequest, CodeAgentError, Conflict, NotFound, StepLimitReached
+from ..errors import (
+    BadRequest,
+    BudgetExceeded,
+    CodeAgentError,
+    Conflict,
+    NotFound,
+    StepLimitReached,
+)
 from ..events import (
     AgentRole,
     ErrorReported,
@@ -113,10 +120,11 @@ class Session:
             raise BadRequest(f"'text' is longer than {MAX_MESSAGE_CHARS} characters.")
         if self.running:
             raise Conflict("A run is in progress in this session; wait for it or stop it.")
-        settings = self._defaults().with_changes(parse_choices(choices))
+        # A user's choices may lower the server's budgets, never raise them.
+        settings = self._defaults().with_user_choices(parse_choices(choices))
         # ConfigurationError (503) before anything starts.
         self.app.models.for_role(settings.models, "planner")
-        turn = sum(1 for m in self.store.messages(self.id) if m.role == "user")
+        turn = self.store.next_turn(self.id)
         self.store.add_message(self.id, turn=turn, role="user", text=text)
         if not self.store.get_session(self.id).title:
             self.store.update_session(self.id, title=_title_from(text))
@@ -155,7 +163,9 @@ class Session:
         except asyncio.CancelledError:
             status, summary = "stopped", "Stopped by the user."
         except CodeAgentError as error:
-            status = "stopped" if isinstance(error, StepLimitReached) else "failed"
+            # Limits the user set or can raise stop a run; anything else failed it.
+            limited = isinstance(error, (StepLimitReached, BudgetExceeded))
+            status = "stopped" if limited else "failed"
             summary, explained = error.message, True
             self.emit(ErrorReported(code=error.code, message=error.message))
         except Exception:  # our bug: keep the session usable, tell the user, log the trace
@@ -296,10 +306,12 @@ class Session:
         the same however long it is; ``history`` pages earlier turns in."""
         store = self.store
         body = store.get_session(self.id).to_json()
-        since = 0.0
+        since, since_turn = 0.0, 0
         if turns is not None:
             page = store.turns_before(self.id, None, turns, with_deltas=self.running)
-            since = page.start_ts if page.has_earlier else 0.0
+            if page.has_earlier:
+                since = page.start_ts
+                since_turn = int(page.events[0].data.get("turn", 0)) if page.events else 0
             body["timeline"] = _page_json(page)
         messages = store.messages(self.id, since=since)
         cells = store.list_cells(self.id, since=since)
@@ -311,7 +323,10 @@ class Session:
                 "plan": {"tasks": store.get_plan(self.id)},
                 "cells": [c.to_json() for c in cells],
                 "variables": self._last_variables,
-                "usage": store.usage_totals(self.id),
+                "usage": {
+                    **store.usage_totals(self.id),
+                    "runs": store.usage_runs(self.id, since_turn=since_turn),
+                },
                 "audit": [a.to_json() for a in audit],
                 "pending": {
                     "cells": sorted(self._pending_cells),

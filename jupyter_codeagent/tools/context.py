@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ..errors import StepLimitReached
 from ..events import Event, PlanChanged, PlanTask
@@ -41,6 +41,8 @@ class AppContext:
     root_dir: str
     #: Browsers that have a notebook open (None for the headless CLI: files only).
     live_hub: LiveNotebookHub | None = None
+    #: The server's contents manager (sync or async), to ask whether a notebook exists.
+    contents_manager: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
