@@ -153,3 +153,25 @@ def test_bounded_reads_use_their_indexes(store: SessionStore) -> None:
     for name, sql in queries.items():
         plan = " ".join(row[3] for row in store._read(f"EXPLAIN QUERY PLAN {sql}"))
         assert expected[name] in plan, (name, plan)
+
+
+def test_usage_sums_match_the_calls(store: SessionStore) -> None:
+    """The per-role sums a trigger keeps equal a recount of the calls."""
+    a = store.create_session(notebook_path="a.ipynb", kernel_id=None).id
+    b = store.create_session(notebook_path="b.ipynb", kernel_id=None).id
+    for index in range(30):
+        cost = None if index % 3 == 0 else index / 100
+        _usage(store, a if index % 2 else b, index // 5, 10 + index, cost)
+    store.add_usage(a, role="reviewer", model="m", input_tokens=5, output_tokens=1, cost_usd=None)
+    recount = store._read(
+        "SELECT session_id, role, SUM(input_tokens), SUM(output_tokens), "
+        "SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(cost_usd), COUNT(*) "
+        "FROM usage GROUP BY session_id, role ORDER BY session_id, role"
+    )
+    sums = store._read("SELECT * FROM usage_sums ORDER BY session_id, role")
+    assert [tuple(row[:6]) + (round(row[6] or 0, 9), row[7]) for row in sums] == [
+        tuple(row[:6]) + (round(row[6] or 0, 9), row[7]) for row in recount
+    ]
+    assert store.usage_totals(a)["by_role"]["reviewer"]["cost_usd"] is None
+    store.delete_session(b)
+    assert {row[0] for row in store._read("SELECT session_id FROM usage_sums")} == {a}

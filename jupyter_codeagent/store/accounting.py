@@ -131,13 +131,13 @@ class AccountingStore(StoreConnection):
         """Token and cost totals, overall and per role (cached prompt tokens included).
 
         ``cost_usd`` is None (overall or for a role) when no call there had a price:
-        "unknown" must not read as "free". SUM over only NULLs gives exactly that.
+        "unknown" must not read as "free" (the trigger keeping the sums says so too).
         """
         self._require(session_id)
+        # The sums a trigger keeps (schema v4): a few rows, however long the session.
         rows = self._read(
-            "SELECT role, SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), "
-            "SUM(cache_write_tokens), SUM(cost_usd), COUNT(*) "
-            "FROM usage WHERE session_id = ? GROUP BY role ORDER BY role",
+            "SELECT role, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+            "cost_usd, calls FROM usage_sums WHERE session_id = ? ORDER BY role",
             (session_id,),
         )
         by_role: dict[str, dict[str, Any]] = {}

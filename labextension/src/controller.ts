@@ -45,6 +45,9 @@ export interface IAgentUIState {
   /** Earlier turns exist that are not loaded ("Show earlier"). */
   hasEarlier: boolean;
   loadingEarlier: boolean;
+  /** The session list's search text, and its results (null: no search, all sessions). */
+  sessionQuery: string;
+  sessionResults: readonly ISessionSummary[] | null;
 }
 
 /**
@@ -75,7 +78,9 @@ export class AgentController {
       attachment: null,
       attached: false,
       hasEarlier: false,
-      loadingEarlier: false
+      loadingEarlier: false,
+      sessionQuery: '',
+      sessionResults: null
     };
     _tracker.currentChanged.connect((_, panel) => void this.bindNotebook(panel));
     _tracker.widgetAdded.connect((_, panel) => {
@@ -135,6 +140,53 @@ export class AgentController {
       this._set({ banner: `Could not list the sessions: ${errorMessage(reason)}` });
       return [...this._state.sessions];
     }
+  }
+
+  /** Search the sessions (titles, notebook paths, conversations); '' shows them all. */
+  async searchSessions(query: string): Promise<void> {
+    const token = ++this._searchToken;
+    this._set({ sessionQuery: query });
+    if (!query.trim()) {
+      this._set({ sessionResults: null });
+      return;
+    }
+    try {
+      const found = await this.client.listSessions(query);
+      if (token === this._searchToken) {
+        this._set({ sessionResults: found });
+      }
+    } catch (reason) {
+      if (token === this._searchToken) {
+        this._set({ banner: `Could not search the sessions: ${errorMessage(reason)}` });
+      }
+    }
+  }
+
+  async renameSession(sessionId: string, title: string): Promise<boolean> {
+    try {
+      await this.client.renameSession(sessionId, title);
+    } catch (reason) {
+      this._set({ banner: `Could not rename the session: ${errorMessage(reason)}` });
+      return false;
+    }
+    await this._refreshLists();
+    return true;
+  }
+
+  /** Forget the sessions whose notebook was deleted; how many went. */
+  async clearOrphanedSessions(): Promise<number> {
+    let deleted: string[];
+    try {
+      deleted = (await this.client.deleteOrphanedSessions()).deleted;
+    } catch (reason) {
+      this._set({ banner: `Could not clear the sessions: ${errorMessage(reason)}` });
+      return 0;
+    }
+    if (this._state.sessionId !== null && deleted.includes(this._state.sessionId)) {
+      this._closeSession();
+    }
+    await this._refreshLists();
+    return deleted.length;
   }
 
   /** Follow the active notebook: its newest session, or an empty chat until the first message. */
@@ -273,7 +325,7 @@ export class AgentController {
     if (sessionId === this._state.sessionId) {
       this._closeSession();
     }
-    await this.refreshSessions();
+    await this._refreshLists();
   }
 
   // --- chat --------------------------------------------------------------------------------
@@ -453,9 +505,14 @@ export class AgentController {
     }
   }
 
+  /** The session list, and the search results if a search is shown. */
+  private async _refreshLists(): Promise<void> {
+    await Promise.all([this.refreshSessions(), this.searchSessions(this._state.sessionQuery)]);
+  }
+
   private async _sessionExists(sessionId: string): Promise<boolean> {
     try {
-      await this.client.getSession(sessionId);
+      await this.client.getSession(sessionId, 1); // one turn: asking costs the same for any session
       return true;
     } catch (reason) {
       if (reason instanceof CodeAgentApiError && reason.status === 404) {
@@ -486,6 +543,7 @@ export class AgentController {
   private _connection: SessionConnection | null = null;
   private _bindToken = 0;
   private _openToken = 0;
+  private _searchToken = 0;
   private _snapshot: ISessionSnapshot | null = null;
   /** Timeline events loaded so far (pages and live), to rebuild the chat from. */
   private _loaded: SessionEvent[] = [];

@@ -8,6 +8,7 @@ import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator } from '@jupyterlab/translation';
 
 import { CodeAgentClient } from './client';
 import { CommandIDs, addCommands } from './commands';
@@ -25,7 +26,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Planner, coder and reviewer agents in a sidebar next to your notebook.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
-  optional: [IEditorLanguageRegistry, ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  optional: [IEditorLanguageRegistry, ICommandPalette, ILayoutRestorer, ISettingRegistry, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
@@ -33,12 +34,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     languages: IEditorLanguageRegistry | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null
   ) => {
     const client = new CodeAgentClient();
     const userSettings = new UserSettings();
     const controller = new AgentController(app, tracker, client, userSettings);
-    const sidebar = new CodeAgentSidebar({ controller, rendermime, languages });
+    const sidebar = new CodeAgentSidebar({ controller, rendermime, languages, translator });
     app.shell.add(sidebar, 'right', { rank: 600 });
     if (restorer) {
       restorer.add(sidebar, sidebar.id);

@@ -1,5 +1,6 @@
 import type { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ITranslator, TranslationBundle, nullTranslator } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type { AgentController } from './controller';
@@ -9,6 +10,8 @@ export interface IUIServices {
   controller: AgentController;
   rendermime: IRenderMimeRegistry;
   languages: IEditorLanguageRegistry | null;
+  /** JupyterLab's translator (absent: the English strings as written). */
+  translator?: ITranslator | null;
 }
 
 export const UIServices = React.createContext<IUIServices | null>(null);
@@ -19,4 +22,10 @@ export function useServices(): IUIServices {
     throw new Error('The Code Agent components need the UIServices context.');
   }
   return services;
+}
+
+/** The extension's strings in the user's language (`trans.__('...')`). */
+export function useTrans(): TranslationBundle {
+  const { translator } = useServices();
+  return React.useMemo(() => (translator ?? nullTranslator).load('jupyter_codeagent'), [translator]);
 }

@@ -95,6 +95,8 @@ export interface IViewState {
   questions: Readonly<Record<string, IQuestionView>>;
   variables: readonly IVariable[];
   usage: IUsage;
+  /** Why the last run was stopped by a budget (the server's words), else null. */
+  budgetStop: string | null;
   /** Pending decisions the snapshot reported (for events older than it). */
   snapshotPending: { cells: readonly string[]; questions: readonly string[] };
 }
@@ -122,6 +124,7 @@ export function initialState(sessionId: string | null = null): IViewState {
     questions: {},
     variables: [],
     usage: { input_tokens: 0, output_tokens: 0, cost_usd: null },
+    budgetStop: null,
     snapshotPending: { cells: [], questions: [] }
   };
 }
