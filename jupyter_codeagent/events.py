@@ -146,6 +146,8 @@ class ErrorReported(Event):
     type: ClassVar[str] = "error"
     code: str
     message: str
+    #: With ``budget_exceeded``: the setting that stopped the run (``budget_day_usd``...).
+    budget: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -86,7 +86,7 @@ async def test_session_dollar_budget_stops_before_the_call(
     finished, [error] = await _run(api, session["id"])
     assert _model_calls(fake) == calls  # the call that would pass the budget was not made
     assert finished["status"] == "stopped" and "summary" not in finished
-    assert error["code"] == "budget_exceeded"
+    assert error["code"] == "budget_exceeded" and error["budget"] == "budget_session_usd"
     message = error["message"]
     assert "session budget" in message and "$0.0510 of $0.0600 spent" in message
     assert "CODEAGENT_BUDGET_SESSION_USD" in message and "budget_session_usd" in message
@@ -105,6 +105,7 @@ async def test_run_token_budget_holds_for_an_unpriced_model(api: Api, fake: Any)
     # The planner's call used ~4,100 tokens; the coder's would take the run past 5,000.
     assert finished["status"] == "stopped"
     assert error["code"] == "budget_exceeded" and "run budget" in error["message"]
+    assert error["budget"] == "budget_run_tokens"
     assert "of 5,000 tokens used" in error["message"]
     assert "CODEAGENT_BUDGET_RUN_TOKENS" in error["message"]
     assert script.requests_of("coder") == []

@@ -33,9 +33,9 @@ EXPECTED_OUTPUT_TOKENS = 1_000
 Scope = Literal["run", "session", "day"]
 SCOPES: tuple[Scope, ...] = ("run", "session", "day")
 _WHAT = {
-    "run": "this run",
-    "session": "this session",
-    "day": "this server today (all sessions since midnight)",
+    "run": "run budget",
+    "session": "session budget",
+    "day": "day budget (all sessions of this server since midnight)",
 }
 
 
@@ -149,12 +149,12 @@ def _exceeded(
     key = _key(scope, unit)
     if unit == "usd":
         amounts = (
-            f"{_usd(spent.cost_usd)} of {_usd(limit)} spent, and the next call would cost "
+            f"{_usd(spent.cost_usd)} of {_usd(limit)} spent; the next call would cost "
             f"about {_usd(estimate.cost_usd or 0.0)}"
         )
     else:
         amounts = (
-            f"{spent.tokens:,} of {int(limit):,} tokens used, and the next call would use "
+            f"{spent.tokens:,} of {int(limit):,} tokens used; the next call would use "
             f"about {estimate.tokens:,}"
         )
     if key in agents.user_budgets:
@@ -164,14 +164,14 @@ def _exceeded(
         )
     else:
         how = (
-            f"To raise it, set CODEAGENT_{key.upper()} (or c.CodeAgentExtension.{key}) and "
+            f"To raise it, set CODEAGENT_{key.upper()} (c.CodeAgentExtension.{key}) and "
             f'restart, or PATCH codeagent/settings {{"{key}": ...}}.'
         )
     if scope == "session":
         how += " A new session starts from zero."
     elif scope == "day":
         how += " It starts again from zero at midnight."
-    message = f"Stopped by the {scope} budget of {_WHAT[scope]}: {amounts}. {how}"
+    message = f"Stopped by the {_WHAT[scope]}: {amounts}. {how}"
     return BudgetExceeded(message, budget=key)
 
 

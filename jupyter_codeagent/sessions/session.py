@@ -167,7 +167,8 @@ class Session:
             limited = isinstance(error, (StepLimitReached, BudgetExceeded))
             status = "stopped" if limited else "failed"
             summary, explained = error.message, True
-            self.emit(ErrorReported(code=error.code, message=error.message))
+            budget = error.budget if isinstance(error, BudgetExceeded) else None
+            self.emit(ErrorReported(code=error.code, message=error.message, budget=budget))
         except Exception:  # our bug: keep the session usable, tell the user, log the trace
             log.exception("run of session %s failed", self.id)
             summary = "The run failed because of an internal error; see the server log."

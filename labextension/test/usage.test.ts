@@ -73,10 +73,10 @@ describe('usage per run', () => {
     const message = 'Stopped by the session budget of this session: ...';
     let state = run([
       event({ type: 'run_started', turn: 0 }),
-      event({ type: 'error', code: 'budget_exceeded', message }),
+      event({ type: 'error', code: 'budget_exceeded', message, budget: 'budget_session_usd' }),
       event({ type: 'run_finished', status: 'stopped' })
     ]);
-    assert.equal(state.budgetStop, message);
+    assert.deepEqual(state.budgetStop, { budget: 'budget_session_usd', message });
     assert.equal(state.timeline.filter(item => item.kind === 'notice').length, 1);
     state = run([event({ type: 'run_started', turn: 1 })], state);
     assert.equal(state.budgetStop, null);

@@ -164,7 +164,11 @@ def test_switch_search_rename_delete_and_clear_from_the_keyboard(
         ".innerText.includes('Churn study')",
         timeout=TIMEOUT,
     )
-    assert _focused(page)["session"] == churn  # back on the renamed row
+    page.wait_for_function(  # the focus is back on the renamed row
+        f"() => document.activeElement?.closest('[data-session-id]')?.dataset.sessionId"
+        f" === '{churn}'",
+        timeout=TIMEOUT,
+    )
     titles = {s["id"]: s["title"] for s in api(lab, "GET", "sessions")}
     assert titles[churn] == "Churn study"
 
@@ -212,8 +216,9 @@ def test_usage_per_run_and_a_budget_stop_in_the_sidebar(
     send(page, "First question")
     wait_run_status(page, "done")
     usage = page.locator(f"{SIDEBAR} .jp-CodeAgent-usage")
-    usage.locator("summary").wait_for(timeout=TIMEOUT)
-    summary = usage.locator("summary").inner_text()
+    totals = usage.locator(".jp-CodeAgent-usage-details > summary")
+    totals.wait_for(timeout=TIMEOUT)
+    summary = totals.inner_text()
     assert "Last run:" in summary and "5K in" in summary and "Session:" in summary
     assert page.locator(f"{SIDEBAR} .jp-CodeAgent-budget-stop").count() == 0
 
@@ -221,11 +226,13 @@ def test_usage_per_run_and_a_budget_stop_in_the_sidebar(
     wait_run_status(page, "stopped")
     stop = page.locator(f"{SIDEBAR} .jp-CodeAgent-budget-stop")
     stop.wait_for(timeout=TIMEOUT)
-    said = stop.inner_text()
-    assert "Budget reached." in said and "session budget" in said
+    assert stop.get_attribute("data-budget") == "budget_session_tokens"
+    assert "Budget reached: the session budget (tokens)." in stop.inner_text()
+    stop.locator("summary").press("Enter")  # how to raise it: the server's words
+    said = stop.locator("p").inner_text()
     assert "CODEAGENT_BUDGET_SESSION_TOKENS" in said and "5,100 of 6,000 tokens" in said
 
-    usage.locator("summary").click()  # the table per run
+    totals.click()  # the table per run
     rows = usage.locator("tbody tr")
     assert rows.count() == 1  # the stopped run made no call
     assert rows.nth(0).inner_text().split("\t")[:4] == ["1", "5,000", "0", "100"]

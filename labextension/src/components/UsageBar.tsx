@@ -19,6 +19,19 @@ function dollars(amount: number | null | undefined): string | null {
   return `$${amount < 0.01 ? amount.toFixed(4) : amount.toFixed(2)}`;
 }
 
+/** "the session budget (tokens)" for `budget_session_tokens`. */
+function budgetName(trans: TranslationBundle, budget: string | null): string {
+  const names: Record<string, string> = {
+    budget_run_usd: trans.__('the run budget (US dollars)'),
+    budget_session_usd: trans.__('the session budget (US dollars)'),
+    budget_day_usd: trans.__('the day budget (US dollars)'),
+    budget_run_tokens: trans.__('the run budget (tokens)'),
+    budget_session_tokens: trans.__('the session budget (tokens)'),
+    budget_day_tokens: trans.__('the day budget (tokens)')
+  };
+  return (budget && names[budget]) || trans.__('a budget');
+}
+
 function figures(trans: TranslationBundle, usage: IUsage | IRunUsage): string {
   const parts = [
     trans.__('%1 in', compact.format(usage.input_tokens)),
@@ -51,9 +64,13 @@ export const UsageBar = React.memo(function UsageBar(props: IUsageBarProps): JSX
   return (
     <div className="jp-CodeAgent-usage" aria-label={trans.__('Usage')}>
       {stop !== null && (
-        <div className="jp-CodeAgent-budget-stop" role="alert">
-          <strong>{trans.__('Budget reached.')}</strong> {stop}
-        </div>
+        <details className="jp-CodeAgent-budget-stop" data-budget={stop.budget ?? ''}>
+          <summary>
+            <strong>{trans.__('Budget reached:')}</strong> {budgetName(trans, stop.budget)}.{' '}
+            <span className="jp-CodeAgent-budget-how">{trans.__('How to raise it')}</span>
+          </summary>
+          <p>{stop.message}</p>
+        </details>
       )}
       <details className="jp-CodeAgent-usage-details">
         <summary>
@@ -70,9 +87,15 @@ export const UsageBar = React.memo(function UsageBar(props: IUsageBarProps): JSX
           <thead>
             <tr>
               <th scope="col">{trans.__('Run')}</th>
-              <th scope="col">{trans.__('Input')}</th>
-              <th scope="col">{trans.__('Cached')}</th>
-              <th scope="col">{trans.__('Output')}</th>
+              <th scope="col" title={trans.__('Input tokens')}>
+                {trans.__('In')}
+              </th>
+              <th scope="col" title={trans.__('Input tokens served from the prompt cache')}>
+                {trans.__('Cached')}
+              </th>
+              <th scope="col" title={trans.__('Output tokens')}>
+                {trans.__('Out')}
+              </th>
               <th scope="col">{trans.__('Cost')}</th>
             </tr>
           </thead>
@@ -89,7 +112,9 @@ export const UsageBar = React.memo(function UsageBar(props: IUsageBarProps): JSX
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row">{trans.__('Session')}</th>
+              <th scope="row" title={trans.__('The whole session')}>
+                {trans.__('Total')}
+              </th>
               <td>{whole.format(usage.input_tokens)}</td>
               <td>{whole.format(usage.cache_read_tokens ?? 0)}</td>
               <td>{whole.format(usage.output_tokens)}</td>

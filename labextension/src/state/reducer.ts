@@ -142,7 +142,10 @@ function applyEventBody(state: IViewState, event: SessionEvent, stale: boolean):
         }
       };
     case 'error': {
-      const stopped = event.code === 'budget_exceeded' ? { ...state, budgetStop: event.message } : state;
+      const stopped =
+        event.code === 'budget_exceeded'
+          ? { ...state, budgetStop: { budget: event.budget ?? null, message: event.message } }
+          : state;
       return appendItem(stopped, {
         kind: 'notice',
         key: `n-${event.seq}`,

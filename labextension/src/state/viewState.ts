@@ -95,8 +95,9 @@ export interface IViewState {
   questions: Readonly<Record<string, IQuestionView>>;
   variables: readonly IVariable[];
   usage: IUsage;
-  /** Why the last run was stopped by a budget (the server's words), else null. */
-  budgetStop: string | null;
+  /** The budget that stopped the last run (`budget_session_usd`...) and the server's
+   * words on it (amounts, how to raise it); null when no budget stopped it. */
+  budgetStop: { budget: string | null; message: string } | null;
   /** Pending decisions the snapshot reported (for events older than it). */
   snapshotPending: { cells: readonly string[]; questions: readonly string[] };
 }
