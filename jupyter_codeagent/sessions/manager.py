@@ -136,6 +136,7 @@ class SessionManager:
     async def delete(self, session_id: str) -> None:
         session = self.get(session_id)
         await session.stop()
+        session.events.drop_unstored()
         self._sessions.pop(session_id, None)
         self.store.delete_session(session_id)
 
@@ -144,6 +145,8 @@ class SessionManager:
 
     async def close(self) -> None:
         await asyncio.gather(*(s.stop() for s in self._sessions.values()), return_exceptions=True)
+        for session in self._sessions.values():
+            session.events.flush()
 
     def _wrap(self, record: SessionRecord) -> Session:
         session = Session(record, app=self.app, defaults=self._defaults)

@@ -2,7 +2,7 @@
 
 A run is one asyncio task owned by the session. Everything it does is an event,
 appended to the store (so a reconnecting client replays it) and fanned out to
-live subscribers. Approvals and answers are futures the run awaits.
+live subscribers (``EventLog``). Approvals and answers are futures the run awaits.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ..store import EventRecord, SessionRecord
 from ..store.timeline import TimelinePage
 from ..tools import AppContext, Plan, RunContext, UserDecision
 from ..tools.context import new_id
+from .event_log import EventLog
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class Session:
         self._kernel_id = record.kernel_id
         self._task: asyncio.Task[None] | None = None
         self._run: RunContext | None = None
-        self._subscribers: set[asyncio.Queue[EventRecord]] = set()
+        self.events = EventLog(app.store, record.id)
         self._pending_cells: dict[str, asyncio.Future[UserDecision]] = {}
         self._pending_questions: dict[str, tuple[str, asyncio.Future[str]]] = {}
         self._last_variables: list[dict[str, Any]] = []
@@ -73,24 +74,22 @@ class Session:
     def emit(self, event: Event) -> EventRecord:
         body = event.to_json()
         del body["type"]
-        record = self.store.append_event(self.id, event.type, body)
+        streamed = isinstance(event, TextDelta)
+        record = self.events.append(event.type, body, batched=streamed)
         if isinstance(event, TextDelta):
             self._drafts[event.agent] = self._drafts.get(event.agent, "") + event.text
         elif isinstance(event, MessagePosted) and event.agent is not None:
             self._drafts.pop(event.agent, None)
         elif event.type == "variables":
             self._last_variables = list(body.get("variables", []))
-        for queue in list(self._subscribers):
-            queue.put_nowait(record)
         return record
 
     def subscribe(self) -> asyncio.Queue[EventRecord]:
-        queue: asyncio.Queue[EventRecord] = asyncio.Queue()
-        self._subscribers.add(queue)
-        return queue
+        """Live events from now on; the stored log (``events_after``) has all before."""
+        return self.events.subscribe()
 
     def unsubscribe(self, queue: asyncio.Queue[EventRecord]) -> None:
-        self._subscribers.discard(queue)
+        self.events.unsubscribe(queue)
 
     # --- kernel ---------------------------------------------------------------------
 
@@ -177,6 +176,8 @@ class Session:
         finally:
             self._cancel_pending()
             self._run = None
+            # Streamed text now lives on in a message or the summary: no need to store it.
+            self.events.drop_unstored()
         if summary:  # the conversation's memory keeps how the turn ended
             self.store.add_message(
                 self.id, turn=run.turn, role="assistant", agent=agent, text=summary
@@ -306,6 +307,7 @@ class Session:
         messages, cells and timeline events (``timeline``), so opening a session costs
         the same however long it is; ``history`` pages earlier turns in."""
         store = self.store
+        self.events.flush()  # the stored log has everything sent
         body = store.get_session(self.id).to_json()
         since, since_turn = 0.0, 0
         if turns is not None:
@@ -343,6 +345,7 @@ class Session:
 
     def history(self, before_seq: int, turns: int) -> dict[str, Any]:
         """Timeline events of the ``turns`` turns before ``before_seq`` ("Show earlier")."""
+        self.events.flush()
         page = self.store.turns_before(self.id, before_seq, turns)
         until = self.store.event_ts(self.id, before_seq)
         cells = [

@@ -12,6 +12,7 @@ import re
 import sqlite3
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import Conflict, NotFound
@@ -26,6 +27,10 @@ _IN_FLIGHT = ("running", "waiting")
 # Keys of the event envelope; a payload using them would be shadowed on the wire.
 _ENVELOPE_KEYS = frozenset({"seq", "ts", "type"})
 
+#: At most this many events of a session may be sent before they are stored (a batch
+#: of streamed deltas, see ``Session``); restart recovery numbers past them.
+UNSTORED_SEQS = 256
+
 _SESSION_COLUMNS = "id, notebook_path, kernel_id, title, status, created, updated"
 
 
@@ -38,6 +43,12 @@ def _fts_query(text: str) -> str:
     and a prefix, all required."""
     words = _WORD.findall(text)[:_MAX_SEARCH_WORDS]
     return " ".join(f'"{word}"*' for word in words)
+
+
+def _check_envelope(data: dict[str, Any]) -> None:
+    clash = _ENVELOPE_KEYS.intersection(data)
+    if clash:
+        raise ValueError(f"Event data may not use the envelope keys {sorted(clash)}")
 
 
 def _session(row: tuple[Any, ...]) -> SessionRecord:
@@ -199,24 +210,37 @@ class SessionStore(WorkStore, AccountingStore, TimelineStore):
                 conn.execute(
                     "UPDATE sessions SET status = 'failed', updated = ? WHERE id = ?", (now, sid)
                 )
+                # Streamed deltas are stored in batches: up to ``UNSTORED_SEQS`` of them may
+                # have been sent but not stored when the server stopped. Number past them,
+                # so a client that saw them still receives how the run ended.
+                (last,) = conn.execute(
+                    "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = ?", (sid,)
+                ).fetchone()
+                seq = last + UNSTORED_SEQS
                 error = {"code": "interrupted", "message": reason}
-                self._insert_event(conn, sid, now, "error", error)
+                self._insert_event(conn, sid, now, "error", error, seq + 1)
                 finished = {"status": "failed", "summary": reason}
-                self._insert_event(conn, sid, now, "run_finished", finished)
+                self._insert_event(conn, sid, now, "run_finished", finished, seq + 2)
         return ids
 
     # --- events ---------------------------------------------------------------------
 
     @staticmethod
     def _insert_event(
-        conn: sqlite3.Connection, session_id: str, ts: float, type: str, data: dict[str, Any]
+        conn: sqlite3.Connection,
+        session_id: str,
+        ts: float,
+        type: str,
+        data: dict[str, Any],
+        seq: int | None = None,
     ) -> EventRecord:
-        # Inside a write transaction, so MAX(seq) + 1 cannot race another writer; the
-        # (session_id, seq) index makes MAX a single b-tree descent.
-        (last,) = conn.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = ?", (session_id,)
-        ).fetchone()
-        seq = last + 1
+        if seq is None:
+            # Inside a write transaction, so MAX(seq) + 1 cannot race another writer; the
+            # (session_id, seq) index makes MAX a single b-tree descent.
+            (last,) = conn.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            seq = last + 1
         conn.execute(
             "INSERT INTO events (session_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)",
             (session_id, seq, ts, type, dumps(data)),
@@ -224,15 +248,38 @@ class SessionStore(WorkStore, AccountingStore, TimelineStore):
         # A shallow copy so the frozen record does not alias a dict the caller may reuse.
         return EventRecord(seq=seq, ts=ts, type=type, data=dict(data))
 
-    def append_event(self, session_id: str, type: str, data: dict[str, Any]) -> EventRecord:
-        """Store an event with the session's next ``seq`` (1, 2, 3... with no gaps)."""
-        clash = _ENVELOPE_KEYS.intersection(data)
-        if clash:
-            raise ValueError(f"Event data may not use the envelope keys {sorted(clash)}")
+    def append_event(
+        self, session_id: str, type: str, data: dict[str, Any], *, seq: int | None = None
+    ) -> EventRecord:
+        """Store an event with ``seq``, or the session's next one (the newest + 1).
+
+        Seqs only grow; gaps are allowed (folded deltas leave them). A ``seq`` already
+        taken raises ``Conflict``.
+        """
+        _check_envelope(data)
         now = time.time()
-        with self._write() as conn:
-            self._touch(conn, session_id, now)
-            return self._insert_event(conn, session_id, now, type, data)
+        try:
+            with self._write() as conn:
+                self._touch(conn, session_id, now)
+                return self._insert_event(conn, session_id, now, type, data, seq)
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"Event seq {seq} of session {session_id!r} is taken.") from exc
+
+    def append_numbered(self, session_id: str, records: Sequence[EventRecord]) -> None:
+        """Store events already numbered (and sent): streamed deltas, in one transaction
+        per batch instead of one per delta. ``Conflict`` if a seq is taken."""
+        for record in records:
+            _check_envelope(record.data)
+        rows = [(session_id, r.seq, r.ts, r.type, dumps(r.data)) for r in records]
+        try:
+            with self._write() as conn:
+                self._touch(conn, session_id, time.time())
+                conn.executemany(
+                    "INSERT INTO events (session_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)",
+                    rows,
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"An event seq of session {session_id!r} is taken.") from exc
 
     def events_after(
         self, session_id: str, after: int = 0, limit: int | None = None
