@@ -51,6 +51,7 @@ from jupyter_codeagent.testing.agent_script import (  # noqa: E402
 from jupyter_codeagent.testing.fake_model_server import FakeModelServer  # noqa: E402
 from jupyter_codeagent.testing.fake_script import FakeReply, RecordedRequest  # noqa: E402
 
+PROFILE = False  # --profile: cProfile the server during the load
 CODE = "total = sum(range(200_000))\ntotal"
 _WORDS = ("abc", "def", "ghi", "jkl", "mno", "pqr", "stu", "vwx")
 
@@ -165,7 +166,7 @@ def _call(server: Any, method: str, path: str, body: Any = None) -> Any:
     return json.loads(text_) if text_ else None
 
 
-async def load(server: Any, sessions: int, turns: int) -> tuple[list[Client], float, float]:
+async def load(server: Any, sessions: int, turns: int) -> tuple[list[Client], float, float, float]:
     from tests.browser.sidebar_helpers import write_notebook
 
     clients = []
@@ -182,6 +183,9 @@ async def load(server: Any, sessions: int, turns: int) -> tuple[list[Client], fl
     for client in clients:
         client.measuring = True
     print(f"  measuring {turns} requests per session, all sessions at once ...", flush=True)
+    cpu = (await asyncio.to_thread(_call, server, "GET", "bench/probe?since=0"))["cpu_s"]
+    if PROFILE:
+        await asyncio.to_thread(_call, server, "POST", "bench/profile", {})
     start = time.time()
 
     async def work(client: Client) -> None:
@@ -190,9 +194,12 @@ async def load(server: Any, sessions: int, turns: int) -> tuple[list[Client], fl
 
     await asyncio.gather(*(work(client) for client in clients))
     end = time.time()
+    if PROFILE:
+        top = (await asyncio.to_thread(_call, server, "GET", "bench/profile"))["top"]
+        print(top)
     for client in clients:
         client.close()
-    return clients, start, end
+    return clients, start, end, cpu
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -208,8 +215,11 @@ def main() -> None:
     parser.add_argument(
         "--stalls", action="store_true", help="show where the server's loop was held up"
     )
+    parser.add_argument("--profile", action="store_true", help="cProfile the server's loop")
     parser.add_argument("--fake-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global PROFILE
+    PROFILE = args.profile
     if args.fake_server:
         serve_fake(args.chunk_delay)
         return
@@ -240,13 +250,12 @@ def main() -> None:
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "benchmarks")]),
         }
         server = _start_lab(base, servers, env, None)
-        before = _call(server, "GET", "bench/probe?since=0")
-        idle = before["rss_now_mib"]
+        idle = _call(server, "GET", "bench/probe?since=0")["rss_now_mib"]
         started = time.perf_counter()
-        clients, start, end = asyncio.run(load(server, args.sessions, args.turns))
+        clients, start, end, cpu_start = asyncio.run(load(server, args.sessions, args.turns))
         elapsed = time.perf_counter() - started
         probed = _call(server, "GET", f"bench/probe?since={start}")
-        cpu = probed["cpu_s"] - before["cpu_s"]
+        cpu = probed["cpu_s"] - cpu_start
     finally:
         _stop_labs(servers)
         fake.terminate()
@@ -275,8 +284,10 @@ def main() -> None:
         f"under load (kernels are processes of their own, not counted)"
     )
     print(
-        f"server CPU time: {cpu:.1f} s over the run with its set-up ({elapsed:.0f} s; "
-        f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        f"server CPU time under load: {cpu:.1f} s in {window:.1f} s "
+        f"({cpu / window:.0%} of a core; {cpu / max(1, events) * 1e6:.0f} us per event, "
+        f"kernels apart); machine load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores"
     )
     if args.stalls:
         print("where the loop was held up (> 0.1 s), by 50 ms samples:")

@@ -79,6 +79,35 @@ class Probe:
 PROBE = Probe()
 
 
+class ProfileHandler(APIHandler):
+    """``POST /bench/profile`` starts cProfile on the loop's thread; ``GET`` stops it and
+    answers the functions that took the most time of their own."""
+
+    profiler: Any = None
+
+    @tornado.web.authenticated
+    def post(self) -> None:
+        import cProfile
+
+        ProfileHandler.profiler = cProfile.Profile()
+        ProfileHandler.profiler.enable()
+        self.finish("{}")
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        import io
+        import pstats
+
+        profiler, ProfileHandler.profiler = ProfileHandler.profiler, None
+        if profiler is None:
+            self.finish(json.dumps({"top": ""}))
+            return
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        self.finish(json.dumps({"top": out.getvalue()}))
+
+
 class ProbeHandler(APIHandler):
     @tornado.web.authenticated
     def get(self) -> None:
@@ -98,5 +127,7 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
-    serverapp.web_app.add_handlers(".*$", [(r"/bench/probe", ProbeHandler)])
+    serverapp.web_app.add_handlers(
+        ".*$", [(r"/bench/probe", ProbeHandler), (r"/bench/profile", ProfileHandler)]
+    )
     IOLoop.current().add_callback(lambda: asyncio.ensure_future(PROBE.run()))
