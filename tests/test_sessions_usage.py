@@ -102,3 +102,26 @@ async def test_an_unpriced_model_reports_tokens_and_no_cost(api: Api, fake: Any)
     assert usage["cost_usd"] is None and usage["runs"][0]["cost_usd"] is None
     assert usage["runs"][0]["input_tokens"] == 10
     events.close()
+
+
+async def test_show_earlier_brings_the_usage_of_its_runs(api: Api, fake: Any) -> None:
+    new_script(fake).planner(
+        *(
+            FakeReply(text=f"Answer {i}.", input_tokens=100 * (i + 1), output_tokens=i)
+            for i in range(3)
+        )
+    )
+    session = await api.create_session()
+    events = await api.events(session["id"])
+    for i in range(3):
+        await api.send(session["id"], f"question {i}")
+        await events.until(lambda e: e["type"] == "run_finished")
+        events.events.clear()
+    opened = await api.call("GET", "sessions", session["id"], params={"turns": "1"})
+    assert [run["turn"] for run in opened["usage"]["runs"]] == [2]
+    start = opened["timeline"]["start_seq"]
+    earlier = await api.call(
+        "GET", "sessions", session["id"], "history", params={"before": str(start), "turns": "1"}
+    )
+    assert [(run["turn"], run["input_tokens"]) for run in earlier["usage_runs"]] == [(1, 200)]
+    events.close()

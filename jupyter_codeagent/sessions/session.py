@@ -351,7 +351,13 @@ class Session:
         cells = [
             c.to_json() for c in self.store.list_cells(self.id, since=page.start_ts, until=until)
         ]
-        return {**_page_json(page), "cells": cells}
+        turns = [int(e.data.get("turn", 0)) for e in page.events if e.type == "run_started"]
+        runs = (
+            self.store.usage_runs(self.id, since_turn=min(turns), before_turn=max(turns) + 1)
+            if turns
+            else []
+        )
+        return {**_page_json(page), "cells": cells, "usage_runs": runs}
 
 
 def _page_json(page: TimelinePage) -> dict[str, Any]:

@@ -92,15 +92,17 @@ class AccountingStore(StoreConnection):
                 (now, int(input_tokens) + int(output_tokens), cost_usd),
             )
 
-    def usage_runs(self, session_id: str, *, since_turn: int = 0) -> list[dict[str, Any]]:
-        """Tokens and cost per run (``turn``) from run ``since_turn`` on, oldest first.
-        Calls recorded before runs were numbered are left out."""
+    def usage_runs(
+        self, session_id: str, *, since_turn: int = 0, before_turn: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Tokens and cost per run (``turn``) in ``[since_turn, before_turn)``, oldest
+        first. Calls recorded before runs were numbered are left out."""
         self._require(session_id)
         rows = self._read(
             "SELECT turn, SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), "
             "SUM(cache_write_tokens), SUM(cost_usd), COUNT(*) FROM usage "
-            "WHERE session_id = ? AND turn >= ? GROUP BY turn ORDER BY turn",
-            (session_id, since_turn),
+            "WHERE session_id = ? AND turn >= ? AND turn < ? GROUP BY turn ORDER BY turn",
+            (session_id, since_turn, 2**62 if before_turn is None else before_turn),
         )
         return [_run_usage(row) for row in rows]
 

@@ -12,7 +12,13 @@ import { agentCellSource, kernelIdOf, revealAgentCell } from './notebook/session
 import { reduce } from './state/reducer';
 import { Action, IViewState, initialState, pendingCells } from './state/viewState';
 import type { IUserChoices } from './settings';
-import type { ISessionSnapshot, ISessionSummary, ISnapshotCell, SessionEvent } from './types';
+import type {
+  IRunUsage,
+  ISessionSnapshot,
+  ISessionSummary,
+  ISnapshotCell,
+  SessionEvent
+} from './types';
 
 /** Turns of the conversation loaded when a session opens, and per "Show earlier". */
 export const TURNS_PER_PAGE = 10;
@@ -241,6 +247,7 @@ export class AgentController {
     }
     this._snapshot = snapshot;
     this._earlierCells = [];
+    this._earlierRuns = [];
     this._loaded = [...(snapshot.timeline?.events ?? [])];
     this._startSeq = snapshot.timeline?.start_seq ?? 0;
     this._dispatch({ type: 'snapshot', snapshot });
@@ -277,10 +284,16 @@ export class AgentController {
         return;
       }
       this._earlierCells = [...(page.cells ?? []), ...this._earlierCells];
+      this._earlierRuns = [...(page.usage_runs ?? []), ...this._earlierRuns];
       this._loaded = [...page.events, ...this._loaded];
       this._startSeq = page.start_seq;
       // Rebuilt from the start so the older items sit before the newer ones.
-      const merged = { ...snapshot, cells: [...this._earlierCells, ...snapshot.cells] };
+      const runs = [...this._earlierRuns, ...(snapshot.usage.runs ?? [])];
+      const merged = {
+        ...snapshot,
+        cells: [...this._earlierCells, ...snapshot.cells],
+        usage: { ...snapshot.usage, runs }
+      };
       let view = reduce(initialState(sessionId), { type: 'snapshot', snapshot: merged });
       view = reduce(view, { type: 'events', events: this._loaded });
       this._set({ view, hasEarlier: page.has_earlier });
@@ -485,6 +498,7 @@ export class AgentController {
     this._snapshot = null;
     this._loaded = [];
     this._earlierCells = [];
+    this._earlierRuns = [];
     this._set({
       hasEarlier: false,
       sessionId: null,
@@ -548,5 +562,6 @@ export class AgentController {
   /** Timeline events loaded so far (pages and live), to rebuild the chat from. */
   private _loaded: SessionEvent[] = [];
   private _earlierCells: ISnapshotCell[] = [];
+  private _earlierRuns: IRunUsage[] = [];
   private _startSeq = 0;
 }

@@ -99,6 +99,8 @@ export interface ITimelinePage {
   start_seq: number;
   has_earlier: boolean;
   cells?: ISnapshotCell[];
+  /** `history`: tokens and cost of the page's runs. */
+  usage_runs?: IRunUsage[];
 }
 
 export interface ISessionSnapshot extends ISessionSummary {
