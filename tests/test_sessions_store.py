@@ -7,6 +7,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,6 +74,7 @@ def test_next_turn_follows_the_user_messages(store: SessionStore) -> None:
     assert store.next_turn(sid) == 1
     store.add_message(sid, turn=1, role="user", text="q2")
     assert store.next_turn(sid) == 2
+    assert [m.text for m in store.messages(sid, since_turn=1)] == ["q2"]
     with pytest.raises(NotFound):
         store.next_turn("nosuch")
 
@@ -139,6 +141,8 @@ def test_bounded_reads_use_their_indexes(store: SessionStore) -> None:
     range, never a scan of the session's whole history."""
     queries = {
         "messages": "SELECT id FROM messages WHERE session_id = 's' AND ts >= 5 ORDER BY id",
+        "turns": "SELECT id FROM messages WHERE session_id = 's' AND turn >= 5 "
+        "AND ts >= 0 ORDER BY id",
         "cells": "SELECT pk FROM cells WHERE session_id = 's' AND created >= 5 "
         "AND created < 9 ORDER BY pk",
         "audit": "SELECT id FROM audit WHERE session_id = 's' AND started >= 5 ORDER BY id",
@@ -146,6 +150,7 @@ def test_bounded_reads_use_their_indexes(store: SessionStore) -> None:
     }
     expected = {
         "messages": "messages_by_ts",
+        "turns": "messages_by_turn",
         "cells": "cells_by_created",
         "audit": "audit_by_started",
         "usage": "usage_by_turn",
@@ -169,9 +174,11 @@ def test_usage_sums_match_the_calls(store: SessionStore) -> None:
         "FROM usage GROUP BY session_id, role ORDER BY session_id, role"
     )
     sums = store._read("SELECT * FROM usage_sums ORDER BY session_id, role")
-    assert [tuple(row[:6]) + (round(row[6] or 0, 9), row[7]) for row in sums] == [
-        tuple(row[:6]) + (round(row[6] or 0, 9), row[7]) for row in recount
-    ]
+
+    def rounded(rows: list[Any]) -> list[tuple[Any, ...]]:
+        return [(*row[:6], round(float(row[6] or 0), 9), row[7]) for row in rows]
+
+    assert rounded(sums) == rounded(recount)
     assert store.usage_totals(a)["by_role"]["reviewer"]["cost_usd"] is None
     store.delete_session(b)
     assert {row[0] for row in store._read("SELECT session_id FROM usage_sums")} == {a}

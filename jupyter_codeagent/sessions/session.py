@@ -351,10 +351,10 @@ class Session:
         cells = [
             c.to_json() for c in self.store.list_cells(self.id, since=page.start_ts, until=until)
         ]
-        turns = [int(e.data.get("turn", 0)) for e in page.events if e.type == "run_started"]
+        shown = [int(e.data.get("turn", 0)) for e in page.events if e.type == "run_started"]
         runs = (
-            self.store.usage_runs(self.id, since_turn=min(turns), before_turn=max(turns) + 1)
-            if turns
+            self.store.usage_runs(self.id, since_turn=min(shown), before_turn=max(shown) + 1)
+            if shown
             else []
         )
         return {**_page_json(page), "cells": cells, "usage_runs": runs}

@@ -185,6 +185,7 @@ _V4: tuple[str, ...] = (
     "SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(cost_usd), COUNT(*) "
     "FROM usage GROUP BY session_id, role",
     "CREATE INDEX messages_by_ts ON messages (session_id, ts)",
+    "CREATE INDEX messages_by_turn ON messages (session_id, turn)",
     "CREATE INDEX cells_by_created ON cells (session_id, created)",
     "CREATE INDEX audit_by_started ON audit (session_id, started)",
     "CREATE VIRTUAL TABLE messages_fts USING fts5 ("

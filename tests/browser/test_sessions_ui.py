@@ -141,7 +141,7 @@ def test_switch_search_rename_delete_and_clear_from_the_keyboard(
     )
     assert page.locator(POPOVER).count() == 0
     assert "jp-CodeAgent-sessions-toggle" in _focused(page)["cls"]  # focus comes back
-    assert [m["text"] for m in messages(page)][0] == "Model churn"
+    assert next(m["text"] for m in messages(page)) == "Model churn"
 
     # F2 renames the focused session in place.
     page.keyboard.press("ArrowDown")
@@ -175,7 +175,8 @@ def test_switch_search_rename_delete_and_clear_from_the_keyboard(
     # Del asks first; the answer is given with the keyboard too.
     page.locator(f"{POPOVER} [data-session-id='{sales}'] .jp-CodeAgent-session-open").focus()
     page.keyboard.press("Delete")
-    confirm = page.locator(f"{POPOVER} [data-session-id='{sales}'] .jp-CodeAgent-session-confirm-delete")
+    row = page.locator(f"{POPOVER} [data-session-id='{sales}']")
+    confirm = row.locator(".jp-CodeAgent-session-confirm-delete")
     confirm.wait_for(timeout=TIMEOUT)
     confirm.focus()
     page.keyboard.press("Enter")
