@@ -3,14 +3,14 @@ service wiring at startup and clean shutdown."""
 
 from __future__ import annotations
 
-import logging
 import os
-from typing import Any, TypeVar
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 
 from . import __version__
+from .agents.budget_settings import BudgetTraits
 from .app import CodeAgentApp
 from .routes import build_handlers
 from .sandbox import (
@@ -25,7 +25,6 @@ from .sandbox import (
 from .settings import APPROVAL_POLICIES, AgentSettings, ModelSettings, Settings
 
 SERVICES_KEY = "codeagent"
-log = logging.getLogger(__name__)
 
 
 def _env(name: str, fallback: str = "") -> str:
@@ -43,31 +42,7 @@ def _env_number(name: str, fallback: float, cast: type = float) -> Any:
         return fallback
 
 
-def _env_budget(name: str, cast: type) -> Any:
-    """A budget from the environment; empty means none. A typo must neither stop Jupyter
-    from starting nor lift the limit someone meant to set: it counts as 0 (nothing may
-    be spent), which the first run's ``budget_exceeded`` error then names."""
-    raw = _env(name)
-    if not raw:
-        return None
-    try:
-        value = cast(raw)
-    except ValueError:
-        value = -1
-    if not value >= 0:
-        log.warning("%s=%r is not a budget: 0 applies until it is fixed", name, raw)
-        return cast(0)
-    return value
-
-
-_Amount = TypeVar("_Amount", int, float)
-
-
-def _budget(value: _Amount | None) -> _Amount | None:
-    return None if value is None or value < 0 else value
-
-
-class CodeAgentExtension(ExtensionApp):
+class CodeAgentExtension(BudgetTraits, ExtensionApp):
     """Planner, coder and reviewer agents inside the notebook."""
 
     name = "jupyter_codeagent"
@@ -173,75 +148,6 @@ class CodeAgentExtension(ExtensionApp):
         help="SQLite database of sessions, events and audit. Default: codeagent.db in the Jupyter "
         "data dir. Env: CODEAGENT_DB_PATH.",
     )
-    # --- budgets (agents/budget.py) -------------------------------------------
-    budget_run_usd = Float(
-        None,
-        allow_none=True,
-        config=True,
-        help="US dollars one run (one request) may spend on model calls; a call that would "
-        "pass it stops the run. None: no limit. Users may set a lower one for themselves. "
-        "Env: CODEAGENT_BUDGET_RUN_USD.",
-    )
-    budget_session_usd = Float(
-        None,
-        allow_none=True,
-        config=True,
-        help="US dollars one session may spend over all its runs. None: no limit. "
-        "Env: CODEAGENT_BUDGET_SESSION_USD.",
-    )
-    budget_day_usd = Float(
-        None,
-        allow_none=True,
-        config=True,
-        help="US dollars this server may spend since local midnight, over all sessions. "
-        "None: no limit. Env: CODEAGENT_BUDGET_DAY_USD.",
-    )
-    budget_run_tokens = Int(
-        None,
-        allow_none=True,
-        config=True,
-        help="Tokens (input + output) one run may use; holds for models without a known "
-        "price too. None: no limit. Env: CODEAGENT_BUDGET_RUN_TOKENS.",
-    )
-    budget_session_tokens = Int(
-        None,
-        allow_none=True,
-        config=True,
-        help="Tokens one session may use over all its runs. None: no limit. "
-        "Env: CODEAGENT_BUDGET_SESSION_TOKENS.",
-    )
-    budget_day_tokens = Int(
-        None,
-        allow_none=True,
-        config=True,
-        help="Tokens this server may use since local midnight, over all sessions. "
-        "None: no limit. Env: CODEAGENT_BUDGET_DAY_TOKENS.",
-    )
-
-    @default("budget_run_usd")
-    def _default_budget_run_usd(self) -> float | None:
-        return _env_budget("CODEAGENT_BUDGET_RUN_USD", float)
-
-    @default("budget_session_usd")
-    def _default_budget_session_usd(self) -> float | None:
-        return _env_budget("CODEAGENT_BUDGET_SESSION_USD", float)
-
-    @default("budget_day_usd")
-    def _default_budget_day_usd(self) -> float | None:
-        return _env_budget("CODEAGENT_BUDGET_DAY_USD", float)
-
-    @default("budget_run_tokens")
-    def _default_budget_run_tokens(self) -> int | None:
-        return _env_budget("CODEAGENT_BUDGET_RUN_TOKENS", int)
-
-    @default("budget_session_tokens")
-    def _default_budget_session_tokens(self) -> int | None:
-        return _env_budget("CODEAGENT_BUDGET_SESSION_TOKENS", int)
-
-    @default("budget_day_tokens")
-    def _default_budget_day_tokens(self) -> int | None:
-        return _env_budget("CODEAGENT_BUDGET_DAY_TOKENS", int)
-
     probe_model_server = Bool(
         True,
         config=True,
@@ -418,12 +324,7 @@ class CodeAgentExtension(ExtensionApp):
             output_limit_chars=max(200, self.output_limit),
             knowledge_dirs=knowledge,
             db_path=db_path,
-            budget_run_usd=_budget(self.budget_run_usd),
-            budget_session_usd=_budget(self.budget_session_usd),
-            budget_day_usd=_budget(self.budget_day_usd),
-            budget_run_tokens=_budget(self.budget_run_tokens),
-            budget_session_tokens=_budget(self.budget_session_tokens),
-            budget_day_tokens=_budget(self.budget_day_tokens),
+            **self.budgets(),
         )
 
     def codeagent_settings(self) -> Settings:

@@ -210,3 +210,16 @@ def test_the_day_starts_at_local_midnight() -> None:
     now = datetime(2025, 3, 9, 15, 30).astimezone()
     start = datetime.fromtimestamp(local_midnight(now)).astimezone()
     assert (start.year, start.month, start.day, start.hour, start.minute) == (2025, 3, 9, 0, 0)
+
+
+def test_budgets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_codeagent.extension import CodeAgentExtension
+
+    monkeypatch.setenv("CODEAGENT_BUDGET_SESSION_USD", "2.5")
+    monkeypatch.setenv("CODEAGENT_BUDGET_DAY_TOKENS", "100000")
+    monkeypatch.setenv("CODEAGENT_BUDGET_RUN_USD", "5 dollars")  # a typo spends nothing
+    agents = CodeAgentExtension().agent_settings()
+    assert (agents.budget_session_usd, agents.budget_day_tokens) == (2.5, 100_000)
+    assert agents.budget_run_usd == 0.0 and agents.budget_run_tokens is None
+    public = Settings(agents=agents).public()
+    assert public["budget_session_usd"] == 2.5 and "budget_day_tokens" in public["editable"]
