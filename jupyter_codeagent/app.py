@@ -129,6 +129,7 @@ class CodeAgentApp:
             kernel_isolation=lambda kernel_id: kernel_isolation(kernel_manager, kernel_id),
             remote_kernels="Gateway" in type(kernel_manager).__name__,
             remote_kernels_isolated=remote_kernels_isolated,
+            contents_manager=contents_manager,
         )
         app = cls(
             version=version,

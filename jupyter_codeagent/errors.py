@@ -122,6 +122,21 @@ class StepLimitReached(CodeAgentError):
     status = 409
 
 
+class BudgetExceeded(CodeAgentError):
+    """A model call would pass a spending budget; the run stops before making it.
+
+    ``budget`` is the setting's name (``budget_session_usd``...); the message says how
+    much was spent, the limit and how to raise it.
+    """
+
+    code = "budget_exceeded"
+    status = 409
+
+    def __init__(self, message: str, *, budget: str) -> None:
+        super().__init__(message)
+        self.budget = budget
+
+
 # --- kernel and notebook errors ------------------------------------------------
 
 

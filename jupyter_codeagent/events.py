@@ -169,16 +169,36 @@ class ErrorReported(Event):
     type: ClassVar[str] = "error"
     code: str
     message: str
+    #: With ``budget_exceeded``: the setting that stopped the run (``budget_day_usd``...).
+    budget: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunUsage:
+    """Tokens and cost of one run (``turn``: the request it answers) so far."""
+
+    turn: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    #: None while no call of the run had a known price ("unknown", never "free").
+    cost_usd: float | None
+    calls: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class UsageUpdated(Event):
-    """The session's totals after a model call."""
+    """The session's totals after a model call (and the run's, in ``run``)."""
 
     type: ClassVar[str] = "usage"
     input_tokens: int
     output_tokens: int
     cost_usd: float | None = None
+    #: Of ``input_tokens``, served from (read) or written to (write) the prompt cache.
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    run: RunUsage | None = None
 
 
 # --- plan, data objects, tools --------------------------------------------------------------

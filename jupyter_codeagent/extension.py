@@ -10,6 +10,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 
 from . import __version__
+from .agents.budget_settings import BudgetTraits
 from .app import CodeAgentApp
 from .routes import build_handlers
 from .sandbox import (
@@ -43,7 +44,7 @@ def _env_number(name: str, fallback: float, cast: type = float) -> Any:
         return fallback
 
 
-class CodeAgentExtension(ExtensionApp):
+class CodeAgentExtension(BudgetTraits, ExtensionApp):
     """Planner, coder and reviewer agents inside the notebook."""
 
     name = "jupyter_codeagent"
@@ -392,6 +393,7 @@ class CodeAgentExtension(ExtensionApp):
             output_limit_chars=max(200, self.output_limit),
             knowledge_dirs=knowledge,
             db_path=db_path,
+            **self.budgets(),
         )
 
     def codeagent_settings(self) -> Settings:

@@ -149,7 +149,8 @@ class SessionsHandler(CodeAgentHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        self.write_json([record.to_json() for record in self.sessions.records()])
+        """The sessions; ``?q=`` searches titles, notebook paths and messages."""
+        self.write_json(await self.sessions.listing(self.get_argument("q", None)))
 
     @tornado.web.authenticated
     @authorized
@@ -157,6 +158,14 @@ class SessionsHandler(CodeAgentHandler):
         body = self.read_json()
         session = await self.sessions.create(body.get("notebook_path"), body.get("kernel_id"))
         self.write_json(session.snapshot(), status=201)
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self) -> None:
+        """``?orphaned=1``: forget the sessions of notebooks that no longer exist."""
+        if self.get_argument("orphaned", None) not in ("1", "true"):
+            raise BadRequest("Give '?orphaned=1' to delete the sessions of deleted notebooks.")
+        self.write_json({"deleted": await self.sessions.delete_orphaned()})
 
 
 class SessionHandler(CodeAgentHandler):
@@ -166,6 +175,13 @@ class SessionHandler(CodeAgentHandler):
         """The snapshot; ``?turns=K`` bounds it to the last K turns (the sidebar's open)."""
         turns = self.int_argument("turns", 0, low=1, high=10_000) or None
         self.write_json(await self.sessions.get(session_id).live_snapshot(turns=turns))
+
+    @tornado.web.authenticated
+    @authorized
+    async def patch(self, session_id: str) -> None:
+        """Rename: ``{title}``."""
+        record = self.sessions.rename(session_id, self.read_json().get("title"))
+        self.write_json(record.to_json())
 
     @tornado.web.authenticated
     @authorized

@@ -72,6 +72,16 @@ class AgentSettings:
     output_limit_chars: int = 4_000
     knowledge_dirs: tuple[str, ...] = ()
     db_path: str = ""
+    # Spending limits (None: no limit). USD budgets count priced calls; the token ones
+    # also hold for models without a known price. See ``agents/budget.py``.
+    budget_run_usd: float | None = None
+    budget_session_usd: float | None = None
+    budget_day_usd: float | None = None
+    budget_run_tokens: int | None = None
+    budget_session_tokens: int | None = None
+    budget_day_tokens: int | None = None
+    #: The budgets a user's own choice lowered below the server's (to say which to raise).
+    user_budgets: frozenset[str] = frozenset()
 
 
 # What may change without a restart (PATCH settings, a user's choices), with its bounds.
@@ -88,6 +98,16 @@ _MODEL_INT_LIMITS = {
     "context_window": (0, 10_000_000),
 }
 _FLOAT_LIMITS = {"execution_timeout": (1.0, 86_400.0)}
+#: Budgets: a number >= 0, or null for none. The server's may be set to anything; a
+#: user's own choice may only lower them (``with_user_choices``).
+BUDGETS: tuple[str, ...] = (
+    "budget_run_usd",
+    "budget_session_usd",
+    "budget_day_usd",
+    "budget_run_tokens",
+    "budget_session_tokens",
+    "budget_day_tokens",
+)
 EDITABLE: tuple[str, ...] = (
     "provider",
     "model",
@@ -96,6 +116,7 @@ EDITABLE: tuple[str, ...] = (
     *_INT_LIMITS,
     *_MODEL_INT_LIMITS,
     *_FLOAT_LIMITS,
+    *BUDGETS,
 )
 
 
@@ -112,6 +133,28 @@ class Settings:
         return Settings(
             models=replace(self.models, **model_changes),
             agents=replace(self.agents, **agent_changes),
+        )
+
+    def with_user_choices(self, choices: Mapping[str, Any]) -> Settings:
+        """These settings with one user's ``choices`` for their run: like ``with_changes``,
+        except that a budget may only be lowered. A higher (or null) budget leaves the
+        server's in force, so a choice kept in a user's settings never lifts a limit
+        the server's operator set."""
+        changes = dict(choices)
+        lowered: set[str] = set()
+        for key in BUDGETS:
+            if key not in changes:
+                continue
+            mine, server = changes[key], getattr(self.agents, key)
+            _check_budget(key, mine)
+            if mine is None or (server is not None and mine >= server):
+                del changes[key]
+            else:
+                lowered.add(key)
+        chosen = self.with_changes(changes)
+        return replace(
+            chosen,
+            agents=replace(chosen.agents, user_budgets=frozenset(lowered)),
         )
 
     def public(self) -> dict[str, Any]:
@@ -134,6 +177,7 @@ class Settings:
             "max_tool_calls": models.max_tool_calls,
             "context_window": models.context_window,
             "profile": models.profile,
+            **{key: getattr(agents, key) for key in BUDGETS},
             "editable": list(EDITABLE),
         }
 
@@ -173,6 +217,9 @@ def _validated(changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
             if value not in PROFILES:
                 raise BadRequest(f"'profile' must be one of {', '.join(PROFILES)}.")
             model_changes[key] = value
+        elif key in BUDGETS:
+            _check_budget(key, value)
+            agent_changes[key] = _budget_value(key, value)
         elif key in _INT_LIMITS or key in _MODEL_INT_LIMITS:
             low, high = _INT_LIMITS.get(key) or _MODEL_INT_LIMITS[key]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -186,3 +233,21 @@ def _validated(changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
                 raise BadRequest(f"'{key}' must be from {low_f:g} to {high_f:g} seconds.")
             agent_changes[key] = float(value)
     return model_changes, agent_changes
+
+
+def _check_budget(key: str, value: Any) -> None:
+    if value is None:
+        return
+    usd = key.endswith("_usd")
+    number = isinstance(value, (int, float)) if usd else isinstance(value, int)
+    if isinstance(value, bool) or not number or not value >= 0:
+        unit = "US dollars" if usd else "tokens (a whole number)"
+        raise BadRequest(f"'{key}' must be a number of {unit}, 0 or more, or null for none.")
+    if value > 1e15:
+        raise BadRequest(f"'{key}' is too large.")
+
+
+def _budget_value(key: str, value: Any) -> float | int | None:
+    if value is None:
+        return None
+    return float(value) if key.endswith("_usd") else int(value)

@@ -82,3 +82,19 @@ async def test_agent_run_under_the_base_url(
     [cell] = [c for c in nbformat.read(jp_root_dir / "hub.ipynb", 4).cells if c.metadata]
     assert cell.source == "40 + 2" and cell.metadata["codeagent"]["status"] == "done"
     events.close()
+
+
+async def test_session_management_under_the_base_url(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Rename, search and clearing answer under the hub prefix like every route."""
+    api = Api(jp_fetch, jp_ws_fetch)
+    nbformat.write(nbformat.v4.new_notebook(), jp_root_dir / "kept.ipynb")
+    kept = await api.create_session("kept.ipynb")
+    gone = await api.create_session("never-saved.ipynb")
+    renamed = await api.call("PATCH", "sessions", kept["id"], body={"title": "Hub work"})
+    assert renamed["title"] == "Hub work"
+    [found] = await api.call("GET", "sessions", params={"q": "hub"})
+    assert found["id"] == kept["id"] and found["notebook_exists"] is True
+    cleared = await api.call("DELETE", "sessions", params={"orphaned": "1"})
+    assert cleared == {"deleted": [gone["id"]]}

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..events import MessagePosted, TextDelta, ToolAnswered, ToolCalled, UsageUpdated
+from ..events import MessagePosted, RunUsage, TextDelta, ToolAnswered, ToolCalled, UsageUpdated
 from ..memory import AssembledPrompt
 from ..models import (
     AssistantMessage,
@@ -28,6 +28,7 @@ from ..models.text_tool_calls import recover_in_response
 from ..settings import Role as RoleName
 from ..tools import RunContext, Tool
 from ..tools.base import error_result, unknown_tool
+from .budget import check_budgets
 from .guards import MAX_IDLE_REPLIES, RepeatGuard, dropped_note
 
 SUMMARY_CHARS = 200
@@ -123,6 +124,7 @@ async def call_model(
     # Every request passes here: no secret reaches a model, whatever built the prompt.
     messages = run.redact.messages(built.messages if isinstance(built, AssembledPrompt) else built)
     tools = [t.spec for t in role.tools]
+    check_budgets(run, model, built, tools)  # BudgetExceeded stops the run before the call
     # Small models follow instructions better at a low temperature.
     temperature = 0.2 if run.compact else None
     response: ModelResponse | None = None
@@ -160,6 +162,7 @@ def record_usage(run: RunContext, role: str, response: ModelResponse) -> None:
         cost_usd=usage.cost_usd,
         cache_read_tokens=usage.cache_read_tokens,
         cache_write_tokens=usage.cache_write_tokens,
+        turn=run.turn,
     )
     totals = store.usage_totals(run.session_id)
     run.emit(
@@ -167,6 +170,9 @@ def record_usage(run: RunContext, role: str, response: ModelResponse) -> None:
             input_tokens=totals["input_tokens"],
             output_tokens=totals["output_tokens"],
             cost_usd=totals.get("cost_usd"),
+            cache_read_tokens=totals["cache_read_tokens"],
+            cache_write_tokens=totals["cache_write_tokens"],
+            run=RunUsage(**store.run_usage(run.session_id, run.turn)),
         )
     )
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +20,13 @@ from ..tools.cell_log import UNFINISHED, stop_unfinished_cells
 from .session import Session
 
 log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 200
+MAX_TITLE_CHARS = 200
+# Statuses of a run in flight, as stored.
+_IN_FLIGHT = ("running", "waiting")
+# The day budget looks back one day; older ledger rows are dropped at startup.
+SPEND_KEPT_SECONDS = 35 * 24 * 3600
 
 RESTART_REASON = (
     "The Jupyter server stopped while this run was in flight; send a message to continue."
@@ -41,6 +51,7 @@ class SessionManager:
         cells = AuditLog(self.store).interrupted_by_restart()
         if cells:
             log.warning("marked %d cell(s) that were running as interrupted", cells)
+        self.store.prune_spend(time.time() - SPEND_KEPT_SECONDS)
 
     async def create(self, notebook_path: Any, kernel_id: Any = None) -> Session:
         if not isinstance(notebook_path, str) or not notebook_path.strip():
@@ -66,9 +77,73 @@ class SessionManager:
     def records(self) -> list[SessionRecord]:
         return self.store.list_sessions()
 
+    async def listing(self, query: Any = None) -> list[dict[str, Any]]:
+        """The sessions (most recently active first) as the list shows them, each with
+        ``notebook_exists``; with ``query``, only those whose title or notebook path
+        contains it or whose conversation has its words (``match``: where)."""
+        if query is None or (isinstance(query, str) and not query.strip()):
+            found: list[tuple[SessionRecord, str | None]] = [
+                (record, None) for record in self.store.list_sessions()
+            ]
+        elif not isinstance(query, str) or len(query) > MAX_QUERY_CHARS:
+            raise BadRequest(f"'q' must be text of at most {MAX_QUERY_CHARS} characters.")
+        else:
+            found = self.store.search_sessions(query)
+        exists = await self._notebooks_exist({record.notebook_path for record, _ in found})
+        listed = []
+        for record, match in found:
+            body = {**record.to_json(), "notebook_exists": exists[record.notebook_path]}
+            if match is not None:
+                body["match"] = match
+            listed.append(body)
+        return listed
+
+    def rename(self, session_id: str, title: Any) -> SessionRecord:
+        if not isinstance(title, str) or not title.strip():
+            raise BadRequest("'title' must be a non-empty string.")
+        title = " ".join(title.split())
+        if len(title) > MAX_TITLE_CHARS:
+            raise BadRequest(f"'title' is longer than {MAX_TITLE_CHARS} characters.")
+        self.get(session_id)  # NotFound for unknown ids
+        return self.store.rename_session(session_id, title)
+
+    async def delete_orphaned(self) -> list[str]:
+        """Forget the sessions whose notebook no longer exists (none with a run in
+        flight: its notebook may be about to be written); their ids."""
+        records = self.store.list_sessions()
+        exists = await self._notebooks_exist({record.notebook_path for record in records})
+        deleted = []
+        for record in records:
+            session = self._sessions.get(record.id)
+            busy = session.running if session is not None else record.status in _IN_FLIGHT
+            if not exists[record.notebook_path] and not busy:
+                await self.delete(record.id)
+                deleted.append(record.id)
+        return deleted
+
+    async def _notebooks_exist(self, paths: set[str]) -> dict[str, bool]:
+        """Ask the contents manager (local disk, S3, a hub's storage...) about each path."""
+        ordered = sorted(paths)
+        answers = await asyncio.gather(*(self._notebook_exists(path) for path in ordered))
+        return dict(zip(ordered, answers, strict=True))
+
+    async def _notebook_exists(self, path: str) -> bool:
+        contents = self.app.contents_manager
+        if contents is None:  # no contents manager (a bare AppContext): the file system
+            return os.path.isfile(os.path.join(self.app.root_dir, path))
+        try:
+            answer = contents.file_exists(path)
+            if inspect.isawaitable(answer):
+                answer = await answer
+        except Exception:  # an unreadable path is not proof the notebook is gone
+            log.debug("cannot tell whether %s exists", path, exc_info=True)
+            return True
+        return bool(answer)
+
     async def delete(self, session_id: str) -> None:
         session = self.get(session_id)
         await session.stop()
+        session.events.drop_unstored()
         self._sessions.pop(session_id, None)
         self.store.delete_session(session_id)
 
@@ -103,6 +178,8 @@ class SessionManager:
 
     async def close(self) -> None:
         await asyncio.gather(*(s.stop() for s in self._sessions.values()), return_exceptions=True)
+        for session in self._sessions.values():
+            session.events.flush()
 
     def _wrap(self, record: SessionRecord) -> Session:
         session = Session(record, app=self.app, defaults=self._defaults)

@@ -2,7 +2,7 @@
 
 A run is one asyncio task owned by the session. Everything it does is an event,
 appended to the store (so a reconnecting client replays it) and fanned out to
-live subscribers. Approvals and answers are futures the run awaits.
+live subscribers (``EventLog``). Approvals and answers are futures the run awaits.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from ..agents import new_reviewer, run_request
 from ..errors import (
     BadRequest,
+    BudgetExceeded,
     CodeAgentError,
     Conflict,
     NotFound,
@@ -43,6 +44,7 @@ from ..store.timeline import TimelinePage
 from ..tools import AppContext, Plan, RunContext, UserDecision
 from ..tools.cell_log import CellLog, SessionCells
 from ..tools.context import Redactor, SessionFactsLog, new_id
+from .event_log import EventLog
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class Session:
         self._kernel_id = record.kernel_id
         self._task: asyncio.Task[None] | None = None
         self._run: RunContext | None = None
-        self._subscribers: set[asyncio.Queue[EventRecord]] = set()
+        self.events = EventLog(app.store, record.id)
         self._pending_cells: dict[str, asyncio.Future[UserDecision]] = {}
         self._pending_questions: dict[str, tuple[str, asyncio.Future[str]]] = {}
         self._last_variables: list[dict[str, Any]] = []
@@ -85,24 +87,22 @@ class Session:
         event = self.redactor.event(event)
         body = event.to_json()
         del body["type"]
-        record = self.store.append_event(self.id, event.type, body)
+        streamed = isinstance(event, TextDelta)
+        record = self.events.append(event.type, body, batched=streamed)
         if isinstance(event, TextDelta):
             self._drafts[event.agent] = self._drafts.get(event.agent, "") + event.text
         elif isinstance(event, MessagePosted) and event.agent is not None:
             self._drafts.pop(event.agent, None)
         elif event.type == "variables":
             self._last_variables = list(body.get("variables", []))
-        for queue in list(self._subscribers):
-            queue.put_nowait(record)
         return record
 
     def subscribe(self) -> asyncio.Queue[EventRecord]:
-        queue: asyncio.Queue[EventRecord] = asyncio.Queue()
-        self._subscribers.add(queue)
-        return queue
+        """Live events from now on; the stored log (``events_after``) has all before."""
+        return self.events.subscribe()
 
     def unsubscribe(self, queue: asyncio.Queue[EventRecord]) -> None:
-        self._subscribers.discard(queue)
+        self.events.unsubscribe(queue)
 
     @property
     def redactor(self) -> Redactor:
@@ -140,10 +140,11 @@ class Session:
             raise BadRequest(f"'text' is longer than {MAX_MESSAGE_CHARS} characters.")
         if self.running:
             raise Conflict("A run is in progress in this session; wait for it or stop it.")
-        settings = self._defaults().with_changes(parse_choices(choices))
+        # A user's choices may lower the server's budgets, never raise them.
+        settings = self._defaults().with_user_choices(parse_choices(choices))
         # ConfigurationError (503) before anything starts.
         self.app.models.for_role(settings.models, "planner")
-        turn = sum(1 for m in self.store.messages(self.id) if m.role == "user")
+        turn = self.store.next_turn(self.id)
         text = self.redactor.text(text)
         self.store.add_message(self.id, turn=turn, role="user", text=text)
         if not self.store.get_session(self.id).title:
@@ -189,9 +190,12 @@ class Session:
         except asyncio.CancelledError:
             status, summary = "stopped", self._stop_reason or "Stopped by the user."
         except CodeAgentError as error:
-            status = "stopped" if isinstance(error, StepLimitReached) else "failed"
+            # Limits the user set or can raise stop a run; anything else failed it.
+            limited = isinstance(error, (StepLimitReached, BudgetExceeded))
+            status = "stopped" if limited else "failed"
             summary, explained = error.message, True
-            self.emit(ErrorReported(code=error.code, message=error.message))
+            budget = error.budget if isinstance(error, BudgetExceeded) else None
+            self.emit(ErrorReported(code=error.code, message=error.message, budget=budget))
         except Exception:  # our bug: keep the session usable, tell the user, log the trace
             log.exception("run of session %s failed", self.id)
             summary = "The run failed because of an internal error; see the server log."
@@ -200,6 +204,8 @@ class Session:
         finally:
             self._cancel_pending()
             self._run = None
+            # Streamed text now lives on in a message or the summary: no need to store it.
+            self.events.drop_unstored()
         if summary:  # the conversation's memory keeps how the turn ended
             summary = self.redactor.text(summary)
             self.store.add_message(
@@ -399,11 +405,14 @@ class Session:
         messages, cells and timeline events (``timeline``), so opening a session costs
         the same however long it is; ``history`` pages earlier turns in."""
         store = self.store
+        self.events.flush()  # the stored log has everything sent
         body = store.get_session(self.id).to_json()
-        since = 0.0
+        since, since_turn = 0.0, 0
         if turns is not None:
             page = store.turns_before(self.id, None, turns, with_deltas=self.running)
-            since = page.start_ts if page.has_earlier else 0.0
+            if page.has_earlier:
+                since = page.start_ts
+                since_turn = int(page.events[0].data.get("turn", 0)) if page.events else 0
             body["timeline"] = _page_json(page)
         messages = store.messages(self.id, since=since)
         cells = store.list_cells(self.id, since=since)
@@ -415,7 +424,10 @@ class Session:
                 "plan": {"tasks": store.get_plan(self.id)},
                 "cells": [c.to_json() for c in cells],
                 "variables": self._last_variables,
-                "usage": store.usage_totals(self.id),
+                "usage": {
+                    **store.usage_totals(self.id),
+                    "runs": store.usage_runs(self.id, since_turn=since_turn),
+                },
                 "audit": [a.to_json() for a in audit],
                 "pending": {
                     "cells": sorted(self._pending_cells),
@@ -431,12 +443,19 @@ class Session:
 
     def history(self, before_seq: int, turns: int) -> dict[str, Any]:
         """Timeline events of the ``turns`` turns before ``before_seq`` ("Show earlier")."""
+        self.events.flush()
         page = self.store.turns_before(self.id, before_seq, turns)
         until = self.store.event_ts(self.id, before_seq)
         cells = [
             c.to_json() for c in self.store.list_cells(self.id, since=page.start_ts, until=until)
         ]
-        return {**_page_json(page), "cells": cells}
+        shown = [int(e.data.get("turn", 0)) for e in page.events if e.type == "run_started"]
+        runs = (
+            self.store.usage_runs(self.id, since_turn=min(shown), before_turn=max(shown) + 1)
+            if shown
+            else []
+        )
+        return {**_page_json(page), "cells": cells, "usage_runs": runs}
 
 
 def _page_json(page: TimelinePage) -> dict[str, Any]:

@@ -15,6 +15,19 @@ _AUDIT_COLUMNS = (
 )
 
 
+def _run_usage(row: tuple[Any, ...]) -> dict[str, Any]:
+    turn, input_tokens, output_tokens, read, write, cost, calls = row
+    return {
+        "turn": turn,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cache_read_tokens": read,
+        "cache_write_tokens": write,
+        "cost_usd": cost,
+        "calls": calls,
+    }
+
+
 def _audit(row: tuple[Any, ...]) -> AuditRecord:
     return AuditRecord(
         id=row[0],
@@ -49,15 +62,18 @@ class AccountingStore(StoreConnection):
         cost_usd: float | None,
         cache_read_tokens: int = 0,
         cache_write_tokens: int = 0,
+        turn: int | None = None,
     ) -> None:
-        """Record one model call; ``input_tokens`` includes the cached parts."""
+        """Record one model call of run ``turn``; ``input_tokens`` includes the cached
+        parts. The call is also written to the server's spending ledger (``spend``),
+        which outlives the session, for the day's budget."""
         now = time.time()
         with self._write() as conn:
             self._touch(conn, session_id, now)
             conn.execute(
                 "INSERT INTO usage (session_id, role, model, input_tokens, output_tokens, "
-                "cache_read_tokens, cache_write_tokens, cost_usd, ts) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "cache_read_tokens, cache_write_tokens, cost_usd, ts, turn) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     role,
@@ -68,20 +84,62 @@ class AccountingStore(StoreConnection):
                     int(cache_write_tokens),
                     cost_usd,
                     now,
+                    turn,
                 ),
             )
+            conn.execute(
+                "INSERT INTO spend (ts, tokens, cost_usd) VALUES (?, ?, ?)",
+                (now, int(input_tokens) + int(output_tokens), cost_usd),
+            )
+
+    def usage_runs(
+        self, session_id: str, *, since_turn: int = 0, before_turn: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Tokens and cost per run (``turn``) in ``[since_turn, before_turn)``, oldest
+        first. Calls recorded before runs were numbered are left out."""
+        self._require(session_id)
+        rows = self._read(
+            "SELECT turn, SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), "
+            "SUM(cache_write_tokens), SUM(cost_usd), COUNT(*) FROM usage "
+            "WHERE session_id = ? AND turn >= ? AND turn < ? GROUP BY turn ORDER BY turn",
+            (session_id, since_turn, 2**62 if before_turn is None else before_turn),
+        )
+        return [_run_usage(row) for row in rows]
+
+    def run_usage(self, session_id: str, turn: int) -> dict[str, Any]:
+        """Tokens and cost of one run so far (zeros before its first call)."""
+        rows = self._read(
+            "SELECT ?, COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "
+            "COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0), "
+            "SUM(cost_usd), COUNT(*) FROM usage WHERE session_id = ? AND turn = ?",
+            (turn, session_id, turn),
+        )
+        return _run_usage(rows[0])
+
+    def spent_since(self, since: float) -> tuple[int, float | None]:
+        """Tokens and USD (None: no priced call) the server spent since ``since``,
+        every session included, deleted ones too."""
+        ((tokens, cost),) = self._read(
+            "SELECT COALESCE(SUM(tokens), 0), SUM(cost_usd) FROM spend WHERE ts >= ?", (since,)
+        )
+        return int(tokens), cost
+
+    def prune_spend(self, before: float) -> int:
+        """Forget ledger rows older than ``before`` (no budget looks that far back)."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM spend WHERE ts < ?", (before,)).rowcount
 
     def usage_totals(self, session_id: str) -> dict[str, Any]:
         """Token and cost totals, overall and per role (cached prompt tokens included).
 
         ``cost_usd`` is None (overall or for a role) when no call there had a price:
-        "unknown" must not read as "free". SUM over only NULLs gives exactly that.
+        "unknown" must not read as "free" (the trigger keeping the sums says so too).
         """
         self._require(session_id)
+        # The sums a trigger keeps (schema v4): a few rows, however long the session.
         rows = self._read(
-            "SELECT role, SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), "
-            "SUM(cache_write_tokens), SUM(cost_usd), COUNT(*) "
-            "FROM usage WHERE session_id = ? GROUP BY role ORDER BY role",
+            "SELECT role, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+            "cost_usd, calls FROM usage_sums WHERE session_id = ? ORDER BY role",
             (session_id,),
         )
         by_role: dict[str, dict[str, Any]] = {}

@@ -132,7 +132,76 @@ _V3: tuple[str, ...] = (
     "ALTER TABLE usage ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# Issue 15: usage per run, budgets, search, and opens whose cost does not grow.
+# - ``usage.turn``: the run (user request) a call belongs to; NULL for older rows.
+# - ``spend``: one row per model call, kept when its session is deleted, so the day's
+#   budget cannot be reset by deleting sessions; read by time (``spend_by_ts``).
+# - indexes by time for the bounded snapshot (messages, cells and audit since the
+#   first turn shown), so opening reads only the turns it shows.
+# - ``usage_sums``: each session's usage totals per role, kept by a trigger, so the
+#   totals every snapshot (and every model call) reads cost the same at any length.
+# - ``messages_fts``: full-text search of the conversation (external content: the text
+#   is stored once, in ``messages``; triggers keep the index in step, cascades included).
+_V4: tuple[str, ...] = (
+    "ALTER TABLE usage ADD COLUMN turn INTEGER",
+    "CREATE INDEX usage_by_turn ON usage (session_id, turn)",
+    """
+    CREATE TABLE spend (
+        id       INTEGER PRIMARY KEY,
+        ts       REAL NOT NULL,
+        tokens   INTEGER NOT NULL,
+        cost_usd REAL
+    )
+    """,
+    "CREATE INDEX spend_by_ts ON spend (ts)",
+    "INSERT INTO spend (ts, tokens, cost_usd) "
+    "SELECT ts, input_tokens + output_tokens, cost_usd FROM usage ORDER BY id",
+    """
+    CREATE TABLE usage_sums (
+        session_id         TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        role               TEXT NOT NULL,
+        input_tokens       INTEGER NOT NULL,
+        output_tokens      INTEGER NOT NULL,
+        cache_read_tokens  INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        cost_usd           REAL,
+        calls              INTEGER NOT NULL,
+        PRIMARY KEY (session_id, role)
+    ) WITHOUT ROWID
+    """,
+    # cost_usd stays NULL while no call of the role had a price ("unknown", not "free").
+    "CREATE TRIGGER usage_sums_insert AFTER INSERT ON usage BEGIN "
+    "INSERT INTO usage_sums VALUES (new.session_id, new.role, new.input_tokens, "
+    "new.output_tokens, new.cache_read_tokens, new.cache_write_tokens, new.cost_usd, 1) "
+    "ON CONFLICT (session_id, role) DO UPDATE SET "
+    "input_tokens = input_tokens + excluded.input_tokens, "
+    "output_tokens = output_tokens + excluded.output_tokens, "
+    "cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens, "
+    "cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens, "
+    "cost_usd = CASE WHEN excluded.cost_usd IS NULL THEN cost_usd "
+    "ELSE COALESCE(cost_usd, 0) + excluded.cost_usd END, "
+    "calls = calls + 1; END",
+    "INSERT INTO usage_sums SELECT session_id, role, SUM(input_tokens), SUM(output_tokens), "
+    "SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(cost_usd), COUNT(*) "
+    "FROM usage GROUP BY session_id, role",
+    "CREATE INDEX messages_by_ts ON messages (session_id, ts)",
+    "CREATE INDEX messages_by_turn ON messages (session_id, turn)",
+    "CREATE INDEX cells_by_created ON cells (session_id, created)",
+    "CREATE INDEX audit_by_started ON audit (session_id, started)",
+    "CREATE VIRTUAL TABLE messages_fts USING fts5 ("
+    "text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
+    "INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN "
+    "INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+    "END",
+    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN "
+    "INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+    "INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END",
+    "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # How long a write waits for another connection's write lock (another server process,

@@ -51,14 +51,36 @@ class WorkStore(StoreConnection):
         assert message_id is not None  # an INSERT into a rowid table always sets it
         return MessageRecord(id=message_id, turn=turn, role=role, agent=agent, text=text, ts=now)
 
-    def messages(self, session_id: str, *, since: float = 0.0) -> list[MessageRecord]:
-        """The session's messages (those written at or after ``since``), oldest first."""
+    def next_turn(self, session_id: str) -> int:
+        """The number of the session's next request (0, 1, 2...): one past the newest
+        user message's, found from the end of the log, however long it is."""
         self._require(session_id)
         rows = self._read(
-            "SELECT id, turn, role, agent, text, ts FROM messages WHERE session_id = ? "
-            "AND ts >= ? ORDER BY id",
-            (session_id, since),
+            "SELECT turn FROM messages WHERE session_id = ? AND role = 'user' "
+            "ORDER BY id DESC LIMIT 1",
+            (session_id,),
         )
+        return int(rows[0][0]) + 1 if rows else 0
+
+    def messages(
+        self, session_id: str, *, since: float = 0.0, since_turn: int = 0
+    ) -> list[MessageRecord]:
+        """The session's messages written at or after ``since`` and of turns from
+        ``since_turn`` on, oldest first (each bound is an index range: a long session's
+        old turns are not read)."""
+        self._require(session_id)
+        if since_turn:
+            rows = self._read(
+                "SELECT id, turn, role, agent, text, ts FROM messages WHERE session_id = ? "
+                "AND turn >= ? AND ts >= ? ORDER BY id",
+                (session_id, since_turn, since),
+            )
+        else:
+            rows = self._read(
+                "SELECT id, turn, role, agent, text, ts FROM messages WHERE session_id = ? "
+                "AND ts >= ? ORDER BY id",
+                (session_id, since),
+            )
         return [
             MessageRecord(id=i, turn=turn, role=role, agent=agent, text=text, ts=ts)
             for i, turn, role, agent, text, ts in rows

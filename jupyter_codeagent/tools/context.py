@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ..errors import StepLimitReached
 from ..events import Event, PlanChanged, PlanTask
@@ -52,6 +52,8 @@ class AppContext:
     #: The administrator vouches that the gateway's kernel containers isolate kernels, so
     #: unattended policies may run cells there (``remote_kernels_isolated``).
     remote_kernels_isolated: bool = False
+    #: The server's contents manager (sync or async), to ask whether a notebook exists.
+    contents_manager: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,8 +21,28 @@ export class CodeAgentClient {
     return requestAPI<IHealth>('health', {}, this.serverSettings);
   }
 
-  listSessions(): Promise<ISessionSummary[]> {
-    return requestAPI<ISessionSummary[]>('sessions', {}, this.serverSettings);
+  /** The sessions, most recently active first; `query` searches titles, notebook
+   * paths and the words of the conversations. */
+  listSessions(query?: string): Promise<ISessionSummary[]> {
+    const search = query?.trim() ? `?q=${encodeURIComponent(query.trim())}` : '';
+    return requestAPI<ISessionSummary[]>(`sessions${search}`, {}, this.serverSettings);
+  }
+
+  renameSession(id: string, title: string): Promise<ISessionSummary> {
+    return requestAPI<ISessionSummary>(
+      `sessions/${seg(id)}`,
+      { method: 'PATCH', body: JSON.stringify({ title }) },
+      this.serverSettings
+    );
+  }
+
+  /** Forget the sessions of notebooks that no longer exist; their ids. */
+  deleteOrphanedSessions(): Promise<{ deleted: string[] }> {
+    return requestAPI<{ deleted: string[] }>(
+      'sessions?orphaned=1',
+      { method: 'DELETE' },
+      this.serverSettings
+    );
   }
 
   createSession(notebookPath: string, kernelId?: string | null): Promise<ISessionSnapshot> {

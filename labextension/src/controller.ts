@@ -14,7 +14,13 @@ import { agentCellSource, kernelIdOf, revealAgentCell } from './notebook/session
 import { reduce } from './state/reducer';
 import { Action, IViewState, initialState, isActive, pendingCells } from './state/viewState';
 import type { IUserChoices } from './settings';
-import type { ISessionSnapshot, ISessionSummary, ISnapshotCell, SessionEvent } from './types';
+import type {
+  IRunUsage,
+  ISessionSnapshot,
+  ISessionSummary,
+  ISnapshotCell,
+  SessionEvent
+} from './types';
 
 /** Turns of the conversation loaded when a session opens, and per "Show earlier". */
 export const TURNS_PER_PAGE = 10;
@@ -47,6 +53,9 @@ export interface IAgentUIState {
   /** Earlier turns exist that are not loaded ("Show earlier"). */
   hasEarlier: boolean;
   loadingEarlier: boolean;
+  /** The session list's search text, and its results (null: no search, all sessions). */
+  sessionQuery: string;
+  sessionResults: readonly ISessionSummary[] | null;
 }
 
 /**
@@ -77,7 +86,9 @@ export class AgentController {
       attachment: null,
       attached: false,
       hasEarlier: false,
-      loadingEarlier: false
+      loadingEarlier: false,
+      sessionQuery: '',
+      sessionResults: null
     };
     _tracker.currentChanged.connect((_, panel) => void this.bindNotebook(panel));
     const follow = (panel: NotebookPanel) => {
@@ -149,6 +160,53 @@ export class AgentController {
     }
   }
 
+  /** Search the sessions (titles, notebook paths, conversations); '' shows them all. */
+  async searchSessions(query: string): Promise<void> {
+    const token = ++this._searchToken;
+    this._set({ sessionQuery: query });
+    if (!query.trim()) {
+      this._set({ sessionResults: null });
+      return;
+    }
+    try {
+      const found = await this.client.listSessions(query);
+      if (token === this._searchToken) {
+        this._set({ sessionResults: found });
+      }
+    } catch (reason) {
+      if (token === this._searchToken) {
+        this._set({ banner: `Could not search the sessions: ${errorMessage(reason)}` });
+      }
+    }
+  }
+
+  async renameSession(sessionId: string, title: string): Promise<boolean> {
+    try {
+      await this.client.renameSession(sessionId, title);
+    } catch (reason) {
+      this._set({ banner: `Could not rename the session: ${errorMessage(reason)}` });
+      return false;
+    }
+    await this._refreshLists();
+    return true;
+  }
+
+  /** Forget the sessions whose notebook was deleted; how many went. */
+  async clearOrphanedSessions(): Promise<number> {
+    let deleted: string[];
+    try {
+      deleted = (await this.client.deleteOrphanedSessions()).deleted;
+    } catch (reason) {
+      this._set({ banner: `Could not clear the sessions: ${errorMessage(reason)}` });
+      return 0;
+    }
+    if (this._state.sessionId !== null && deleted.includes(this._state.sessionId)) {
+      this._closeSession();
+    }
+    await this._refreshLists();
+    return deleted.length;
+  }
+
   /** Follow the active notebook: its newest session, or an empty chat until the first message. */
   async bindNotebook(panel: NotebookPanel | null): Promise<void> {
     if (!panel) {
@@ -201,6 +259,7 @@ export class AgentController {
     }
     this._snapshot = snapshot;
     this._earlierCells = [];
+    this._earlierRuns = [];
     this._loaded = [...(snapshot.timeline?.events ?? [])];
     this._startSeq = snapshot.timeline?.start_seq ?? 0;
     this._dispatch({ type: 'snapshot', snapshot });
@@ -239,10 +298,16 @@ export class AgentController {
         return;
       }
       this._earlierCells = [...(page.cells ?? []), ...this._earlierCells];
+      this._earlierRuns = [...(page.usage_runs ?? []), ...this._earlierRuns];
       this._loaded = [...page.events, ...this._loaded];
       this._startSeq = page.start_seq;
       // Rebuilt from the start so the older items sit before the newer ones.
-      const merged = { ...snapshot, cells: [...this._earlierCells, ...snapshot.cells] };
+      const runs = [...this._earlierRuns, ...(snapshot.usage.runs ?? [])];
+      const merged = {
+        ...snapshot,
+        cells: [...this._earlierCells, ...snapshot.cells],
+        usage: { ...snapshot.usage, runs }
+      };
       let view = reduce(initialState(sessionId), { type: 'snapshot', snapshot: merged });
       view = reduce(view, { type: 'events', events: this._loaded });
       this._set({ view, hasEarlier: page.has_earlier });
@@ -287,7 +352,7 @@ export class AgentController {
     if (sessionId === this._state.sessionId) {
       this._closeSession();
     }
-    await this.refreshSessions();
+    await this._refreshLists();
   }
 
   // --- chat --------------------------------------------------------------------------------
@@ -520,6 +585,7 @@ export class AgentController {
     this._snapshot = null;
     this._loaded = [];
     this._earlierCells = [];
+    this._earlierRuns = [];
     this._set({
       hasEarlier: false,
       sessionId: null,
@@ -568,9 +634,14 @@ export class AgentController {
     }
   }
 
+  /** The session list, and the search results if a search is shown. */
+  private async _refreshLists(): Promise<void> {
+    await Promise.all([this.refreshSessions(), this.searchSessions(this._state.sessionQuery)]);
+  }
+
   private async _sessionExists(sessionId: string): Promise<boolean> {
     try {
-      await this.client.getSession(sessionId);
+      await this.client.getSession(sessionId, 1); // one turn: asking costs the same for any session
       return true;
     } catch (reason) {
       if (reason instanceof CodeAgentApiError && reason.status === 404) {
@@ -601,10 +672,12 @@ export class AgentController {
   private _connection: SessionConnection | null = null;
   private _bindToken = 0;
   private _openToken = 0;
+  private _searchToken = 0;
   private _snapshot: ISessionSnapshot | null = null;
   /** Timeline events loaded so far (pages and live), to rebuild the chat from. */
   private _loaded: SessionEvent[] = [];
   private _earlierCells: ISnapshotCell[] = [];
+  private _earlierRuns: IRunUsage[] = [];
   private _startSeq = 0;
   /** Changes of existing cells opened for editing: cell id → the cell's code before. */
   private readonly _inPlace = new Map<string, string>();

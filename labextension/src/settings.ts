@@ -7,7 +7,23 @@ export interface IUserChoices {
   max_steps?: number;
   provider?: string;
   model?: string;
+  budget_run_usd?: number;
+  budget_session_usd?: number;
+  budget_day_usd?: number;
+  budget_run_tokens?: number;
+  budget_session_tokens?: number;
+  budget_day_tokens?: number;
 }
+
+/** Settings-editor keys of the user's own budgets (0: the server's) → request keys. */
+const BUDGETS: ReadonlyArray<[string, keyof IUserChoices]> = [
+  ['budgetRunUsd', 'budget_run_usd'],
+  ['budgetSessionUsd', 'budget_session_usd'],
+  ['budgetDayUsd', 'budget_day_usd'],
+  ['budgetRunTokens', 'budget_run_tokens'],
+  ['budgetSessionTokens', 'budget_session_tokens'],
+  ['budgetDayTokens', 'budget_day_tokens']
+];
 
 /** "Use the server's value" in the settings editor. */
 const SERVER_DEFAULT = 'server';
@@ -30,6 +46,13 @@ export function choicesFrom(composite: Readonly<Record<string, unknown>>): IUser
   const model = composite['model'];
   if (typeof model === 'string' && model.trim()) {
     choices.model = model.trim();
+  }
+  // The server applies a budget only if it is lower than its own.
+  for (const [key, name] of BUDGETS) {
+    const value = composite[key];
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
+      (choices as Record<string, number>)[name] = name.endsWith('_tokens') ? Math.floor(value) : value;
+    }
   }
   return choices;
 }

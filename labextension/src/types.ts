@@ -11,6 +11,7 @@ import type {
   IFinding,
   IPlanTask,
   IReview,
+  IRunUsage,
   IVariable,
   SessionEvent
 } from './generated/events';
@@ -42,11 +43,18 @@ export interface ITask extends Omit<IPlanTask, 'note'> {
 /** An nbformat v4 output, kept opaque except for what the UI reads. */
 export type IOutput = ICellExecutedEvent['outputs'][number] & { output_type?: unknown };
 
+/** Tokens and cost of the session (totals) and of its runs (those loaded). */
 export interface IUsage {
   input_tokens: number;
   output_tokens: number;
+  /** Of `input_tokens`, served from / written to the provider's prompt cache. */
+  cache_read_tokens?: number;
+  cache_write_tokens?: number;
+  /** null: no call had a known price ("unknown", not "free"). */
   cost_usd?: number | null;
   calls?: number;
+  /** Per run (`turn`), oldest first: the runs of the turns shown, then live ones. */
+  runs?: IRunUsage[];
 }
 
 export interface ISessionSummary {
@@ -56,6 +64,10 @@ export interface ISessionSummary {
   status: SessionStatus | string;
   created: number;
   updated: number;
+  /** `GET sessions`: whether the session's notebook still exists. */
+  notebook_exists?: boolean;
+  /** `GET sessions?q=`: the matching words of its conversation, when they matched. */
+  match?: string;
 }
 
 export interface ISnapshotMessage {
@@ -87,6 +99,8 @@ export interface ITimelinePage {
   start_seq: number;
   has_earlier: boolean;
   cells?: ISnapshotCell[];
+  /** `history`: tokens and cost of the page's runs. */
+  usage_runs?: IRunUsage[];
 }
 
 export interface ISessionSnapshot extends ISessionSummary {

@@ -3,3 +3,4 @@ import './base.css';
 import './sidebar.css';
 import './review.css';
 import './notebook.css';
+import './sessions.css';

@@ -169,7 +169,7 @@ def test_full_analysis_approve_edit_reject(page: Any, lab: LabServer, fake: Any)
     page.locator(f"{SIDEBAR} .jp-CodeAgent-data .jp-CodeAgent-section-title").click()
     page.locator(f"{SIDEBAR} .jp-CodeAgent-variable[data-name='df']").click()
     assert "@df" in page.locator(f"{SIDEBAR} .jp-CodeAgent-input").input_value()
-    assert "tokens" in page.locator(f"{SIDEBAR} .jp-CodeAgent-usage").inner_text()
+    assert "Session:" in page.locator(f"{SIDEBAR} .jp-CodeAgent-usage").inner_text()
 
     # Saving writes what the user sees: the agent cells with their outputs.
     page.keyboard.press("Control+s")
@@ -519,7 +519,8 @@ def test_switching_notebooks_switches_sessions_and_old_ones_reopen(
     )
     sessions = api(lab, "GET", "sessions")
     first_id = next(s["id"] for s in sessions if s["title"] == "hello first")
-    page.select_option(f"{SIDEBAR} .jp-CodeAgent-session-select", value=first_id)
+    page.locator(f"{SIDEBAR} .jp-CodeAgent-sessions-toggle").click()
+    page.locator(f"{SIDEBAR} [data-session-id='{first_id}'] .jp-CodeAgent-session-open").click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('#jp-codeagent-sidebar .jp-CodeAgent-message')]"
         ".some(n => n.innerText.includes('Answer for first.'))",

@@ -7,7 +7,7 @@
  * React components can skip re-rendering them.
  */
 
-import type { CellStatus, ISessionSnapshot, SessionEvent, SessionStatus } from '../types';
+import type { CellStatus, IRunUsage, ISessionSnapshot, SessionEvent, SessionStatus } from '../types';
 import { cellEvent, onCellExecuted, onCellExecuting, onCellProposed, onPlan, updateCell } from './cells';
 import { appendItem, onDelta, onMessage, onRunFinished, sealDrafts } from './timeline';
 import { Action, ICellView, IViewState, initialState } from './viewState';
@@ -74,7 +74,8 @@ function applyEventBody(state: IViewState, event: SessionEvent, stale: boolean):
       return {
         ...state,
         turn: event.turn,
-        status: stale ? state.status : 'running'
+        status: stale ? state.status : 'running',
+        budgetStop: null
       };
     case 'run_finished':
       return onRunFinished(state, event, stale);
@@ -152,19 +153,33 @@ function applyEventBody(state: IViewState, event: SessionEvent, stale: boolean):
           ...state.usage,
           input_tokens: event.input_tokens,
           output_tokens: event.output_tokens,
-          cost_usd: event.cost_usd ?? state.usage.cost_usd ?? null
+          cache_read_tokens: event.cache_read_tokens ?? state.usage.cache_read_tokens,
+          cache_write_tokens: event.cache_write_tokens ?? state.usage.cache_write_tokens,
+          cost_usd: event.cost_usd ?? state.usage.cost_usd ?? null,
+          runs: event.run ? withRun(state.usage.runs ?? [], event.run) : state.usage.runs
         }
       };
-    case 'error':
-      return appendItem(state, {
+    case 'error': {
+      const stopped =
+        event.code === 'budget_exceeded'
+          ? { ...state, budgetStop: { budget: event.budget ?? null, message: event.message } }
+          : state;
+      return appendItem(stopped, {
         kind: 'notice',
         key: `n-${event.seq}`,
         level: 'error',
         text: event.message,
         code: event.code
       });
+    }
   }
   return state; // an event type this client does not know yet
+}
+
+/** The runs with `run`'s figures in place of its older ones (runs stay in turn order). */
+function withRun(runs: readonly IRunUsage[], run: IRunUsage): IRunUsage[] {
+  const others = runs.filter(known => known.turn !== run.turn);
+  return [...others, run].sort((a, b) => a.turn - b.turn);
 }
 
 // --- snapshot -------------------------------------------------------------------------

@@ -107,6 +107,9 @@ export interface IViewState {
   questions: Readonly<Record<string, IQuestionView>>;
   variables: readonly IVariable[];
   usage: IUsage;
+  /** The budget that stopped the last run (`budget_session_usd`...) and the server's
+   * words on it (amounts, how to raise it); null when no budget stopped it. */
+  budgetStop: { budget: string | null; message: string } | null;
   /** Pending decisions the snapshot reported (for events older than it). */
   snapshotPending: { cells: readonly string[]; questions: readonly string[] };
   /** Reviewer "revise" rounds waiting for the re-proposal they belong to. */
@@ -138,6 +141,7 @@ export function initialState(sessionId: string | null = null): IViewState {
     questions: {},
     variables: [],
     usage: { input_tokens: 0, output_tokens: 0, cost_usd: null },
+    budgetStop: null,
     snapshotPending: { cells: [], questions: [] }
   };
 }
