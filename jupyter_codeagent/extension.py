@@ -127,6 +127,24 @@ class CodeAgentExtension(ExtensionApp):
         "the complete set; 'auto' is compact when the context window is 8,192 tokens or less. "
         "Env: CODEAGENT_MODEL_PROFILE.",
     )
+    vision = Enum(
+        ["auto", "on", "off"],
+        config=True,
+        help="Show the models the images a cell output (charts) so they can check axes, legends "
+        "and scales: 'auto' for models known to accept images (gpt-4o, gpt-4.1, gpt-5, o1/o3/o4, "
+        "claude-3 and claude-4, gemini; others, local ones included, stay text-only), 'on', "
+        "'off'. Env: CODEAGENT_VISION.",
+    )
+    vision_max_side = Int(
+        config=True,
+        help="Longest side in pixels an image is scaled down to before a model sees it "
+        "(about 600 input tokens at 768). Env: CODEAGENT_VISION_MAX_SIDE.",
+    )
+    vision_max_images = Int(
+        config=True,
+        help="Images kept in one prompt, the most recent ones (older ones are dropped first "
+        "when the prompt budget is tight). Env: CODEAGENT_VISION_MAX_IMAGES.",
+    )
 
     # --- agents -------------------------------------------------------------
     approval = Enum(
@@ -251,6 +269,19 @@ class CodeAgentExtension(ExtensionApp):
         value = _env("CODEAGENT_MODEL_PROFILE", "auto").lower()
         return value if value in ("auto", "full", "compact") else "auto"
 
+    @default("vision")
+    def _default_vision(self) -> str:
+        value = _env("CODEAGENT_VISION", "auto").lower()
+        return value if value in ("auto", "on", "off") else "auto"
+
+    @default("vision_max_side")
+    def _default_vision_max_side(self) -> int:
+        return int(_env_number("CODEAGENT_VISION_MAX_SIDE", 768, int))
+
+    @default("vision_max_images")
+    def _default_vision_max_images(self) -> int:
+        return int(_env_number("CODEAGENT_VISION_MAX_IMAGES", 3, int))
+
     @default("approval")
     def _default_approval(self) -> str:
         value = _env("CODEAGENT_APPROVAL", "always").lower()
@@ -371,6 +402,9 @@ class CodeAgentExtension(ExtensionApp):
             context_window=max(0, self.context_window),
             prompt_caching=self.prompt_caching,
             profile=self.model_profile,
+            vision=self.vision,
+            vision_max_side=min(4_096, max(64, self.vision_max_side)),
+            vision_max_images=min(20, max(0, self.vision_max_images)),
         )
 
     def agent_settings(self) -> AgentSettings:

@@ -21,6 +21,7 @@ ROLES: tuple[Role, ...] = ("planner", "coder", "reviewer", "summarizer")
 Provider = Literal["openai", "anthropic"]
 PROVIDERS: tuple[str, ...] = ("openai", "anthropic")
 PROFILES: tuple[str, ...] = ("auto", "full", "compact")
+VISION_MODES: tuple[str, ...] = ("auto", "on", "off")
 ApprovalPolicy = Literal["always", "risky", "never"]
 APPROVAL_POLICIES: tuple[str, ...] = ("always", "risky", "never")
 
@@ -49,6 +50,12 @@ class ModelSettings:
     #: ``full`` prompts and tools, ``compact`` for small models (fewer tools, shorter
     #: prompts, low temperature), or ``auto``: compact when the window is 8k or less.
     profile: str = "auto"
+    #: Images of cell outputs go to the models: ``auto`` (known vision models), ``on``, ``off``.
+    vision: str = "auto"
+    #: Longest side, in pixels, an image is scaled down to before a model sees it.
+    vision_max_side: int = 768
+    #: Images kept in one prompt (the most recent ones).
+    vision_max_images: int = 3
 
     def model_for(self, role: str) -> str:
         """The model name a role uses: its own if configured, else the default."""
@@ -86,6 +93,8 @@ _MODEL_INT_LIMITS = {
     "max_output_tokens": (16, 1_000_000),
     "max_tool_calls": (1, 100),
     "context_window": (0, 10_000_000),
+    "vision_max_side": (64, 4_096),
+    "vision_max_images": (0, 20),
 }
 _FLOAT_LIMITS = {"execution_timeout": (1.0, 86_400.0)}
 EDITABLE: tuple[str, ...] = (
@@ -93,6 +102,7 @@ EDITABLE: tuple[str, ...] = (
     "model",
     "approval",
     "profile",
+    "vision",
     *_INT_LIMITS,
     *_MODEL_INT_LIMITS,
     *_FLOAT_LIMITS,
@@ -134,6 +144,9 @@ class Settings:
             "max_tool_calls": models.max_tool_calls,
             "context_window": models.context_window,
             "profile": models.profile,
+            "vision": models.vision,
+            "vision_max_side": models.vision_max_side,
+            "vision_max_images": models.vision_max_images,
             "editable": list(EDITABLE),
         }
 
@@ -172,6 +185,10 @@ def _validated(changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
         elif key == "profile":
             if value not in PROFILES:
                 raise BadRequest(f"'profile' must be one of {', '.join(PROFILES)}.")
+            model_changes[key] = value
+        elif key == "vision":
+            if value not in VISION_MODES:
+                raise BadRequest(f"'vision' must be one of {', '.join(VISION_MODES)}.")
             model_changes[key] = value
         elif key in _INT_LIMITS or key in _MODEL_INT_LIMITS:
             low, high = _INT_LIMITS.get(key) or _MODEL_INT_LIMITS[key]

@@ -17,9 +17,10 @@ from ..kernel import NamespaceDiff
 from ..safety import RiskReport, SessionFacts, analyze_code_async, cell_io, decide
 from ..safety.audit import AuditLog, AuditSubject
 from ..sandbox import sandbox_status
-from .base import as_json, tool
+from .base import ToolReply, as_json, tool
 from .cell_log import CellLog
 from .context import CellResult, new_id
+from .images import output_images
 from .plan import current_task, find_task
 from .review import CellReview, ReviewRequest, higher_risk
 
@@ -37,7 +38,7 @@ async def propose_cell(
         str, Field(description="One or two sentences for the user: what the cell does and why.")
     ] = "",
     task_id: Annotated[str, Field(description="The plan task this cell works on.")] = "",
-) -> str:
+) -> str | ToolReply:
     """Propose one Python code cell for the user's notebook. It is checked by a static
     analyzer and a reviewer, then shown to the user, who may approve, edit or reject it.
     Returns the review, the user's decision and, if it ran, its outputs or error."""
@@ -79,7 +80,7 @@ async def _gate(
     task_id: str | None,
     report: RiskReport,
     review: CellReview,
-) -> str:
+) -> str | ToolReply:
     cells = CellLog(run)
     cell_id = new_id("c")
     card = _card(report, review)
@@ -169,7 +170,7 @@ async def _execute(
     *,
     approved_by: str | None,
     by_user: bool = False,
-) -> str:
+) -> str | ToolReply:
     cell_id = subject.cell_id
     proposed = cells.record(cell_id).source
     audit_id = audit.starting(subject, approved_by=approved_by)
@@ -195,9 +196,12 @@ async def _execute(
     detail = f"{result.error_name}: {result.error_value}" if result.status == "error" else ""
     audit.finished(audit_id, outcome="ok" if result.status == "ok" else "error", detail=detail)
     output = run.app.bridge.outputs_for_model(result, limit=run.settings.agents.output_limit_chars)
+    images = await asyncio.to_thread(output_images, result.outputs, run.settings.models)
     task_id = cells.record(cell_id).task_id
     run.results.append(
-        CellResult(cell_id=cell_id, task_id=task_id, ok=result.status == "ok", output=output)
+        CellResult(
+            cell_id=cell_id, task_id=task_id, ok=result.status == "ok", output=output, images=images
+        )
     )
     if result.status == "ok" and task_id is not None:
         _started(run, task_id)
@@ -212,6 +216,9 @@ async def _execute(
         body["note"] = "The user edited the cell before running it; the code that ran:\n" + source
     if changes:
         body["variables_changed"] = changes
+    if images:
+        body["images"] = f"{len(images)} image(s) of the outputs attached: look at them"
+        return ToolReply(text=as_json(body), images=images)
     return as_json(body)
 
 

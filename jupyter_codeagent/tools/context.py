@@ -20,7 +20,7 @@ from ..kernel import KernelBridge
 from ..kernel.secrets import scrub
 from ..knowledge import KnowledgeIndex
 from ..memory import SessionMemory
-from ..models import ChatModel
+from ..models import ChatModel, ImagePart
 from ..models.registry import ModelRegistry
 from ..notebook import NotebookWriter
 from ..notebook.live_hub import LiveNotebookHub
@@ -91,6 +91,8 @@ class CellResult:
     task_id: str | None
     ok: bool
     output: str  # as the model was shown it (truncated, secrets scrubbed)
+    #: The images of its outputs, downscaled (only when the coder's model sees images).
+    images: tuple[ImagePart, ...] = ()
 
 
 @dataclass(frozen=True)
