@@ -235,6 +235,11 @@ class CellExecuting(Event):
     source: str | None = None
     #: Who let the cell run: the authenticated user's name, or ``policy``.
     approved_by: str | None = None
+    #: Whether undo can put the kernel back as it was before this cell (known before it
+    #: runs; a cell may still turn out not undoable, see ``undo_note``).
+    undoable: bool | None = None
+    #: What undo could not restore, when ``undoable`` is false.
+    undo_note: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -268,6 +273,21 @@ class CellStopped(Event):
     cell_id: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class CellUndone(Event):
+    """The user undid a cell that ran: its variables and files are as before it ran."""
+
+    type: ClassVar[str] = "cell_undone"
+    cell_id: str
+    #: Names put back as they were before the cell ran (rebound, deleted or changed).
+    restored: tuple[str, ...] = ()
+    #: Names the cell created, removed again.
+    removed: tuple[str, ...] = ()
+    #: Files put back (paths relative to the notebook's folder), and files removed.
+    files_restored: tuple[str, ...] = ()
+    files_removed: tuple[str, ...] = ()
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     RunStarted,
     RunFinished,
@@ -286,6 +306,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CellRejected,
     CellBlocked,
     CellStopped,
+    CellUndone,
 )
 CELL_EVENTS: tuple[type[Event], ...] = (
     CellProposed,
@@ -294,6 +315,7 @@ CELL_EVENTS: tuple[type[Event], ...] = (
     CellRejected,
     CellBlocked,
     CellStopped,
+    CellUndone,
 )
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in EVENT_TYPES}
 

@@ -183,6 +183,17 @@ class CodeAgentExtension(ExtensionApp):
         help="Characters of a cell's output shown to the model (head and tail kept). "
         "Env: CODEAGENT_OUTPUT_LIMIT.",
     )
+    undo_copy_limit = Int(
+        config=True,
+        help="Megabytes up to which undo keeps a real copy of an object an agent cell may change "
+        "in place (pandas objects under copy-on-write need none); an object over it makes the "
+        "cell not undoable. Env: CODEAGENT_UNDO_COPY_MB.",
+    )
+    undo_file_limit = Int(
+        config=True,
+        help="Megabytes up to which undo keeps the old content of a file an agent cell writes. "
+        "Env: CODEAGENT_UNDO_FILE_MB.",
+    )
     knowledge_dirs = List(
         Unicode(),
         config=True,
@@ -311,6 +322,14 @@ class CodeAgentExtension(ExtensionApp):
     def _default_output_limit(self) -> int:
         return int(_env_number("CODEAGENT_OUTPUT_LIMIT", 4_000, int))
 
+    @default("undo_copy_limit")
+    def _default_undo_copy_limit(self) -> int:
+        return int(_env_number("CODEAGENT_UNDO_COPY_MB", 100, int))
+
+    @default("undo_file_limit")
+    def _default_undo_file_limit(self) -> int:
+        return int(_env_number("CODEAGENT_UNDO_FILE_MB", 20, int))
+
     @default("knowledge_dirs")
     def _default_knowledge_dirs(self) -> list[str]:
         raw = _env("CODEAGENT_KNOWLEDGE_DIRS")
@@ -424,6 +443,8 @@ class CodeAgentExtension(ExtensionApp):
             output_limit_chars=max(200, self.output_limit),
             knowledge_dirs=knowledge,
             db_path=db_path,
+            undo_copy_limit_mb=max(0, self.undo_copy_limit),
+            undo_file_limit_mb=max(0, self.undo_file_limit),
         )
 
     def codeagent_settings(self) -> Settings:

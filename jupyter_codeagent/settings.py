@@ -79,6 +79,11 @@ class AgentSettings:
     output_limit_chars: int = 4_000
     knowledge_dirs: tuple[str, ...] = ()
     db_path: str = ""
+    #: Undo keeps a real copy of an object a cell may change in place up to this size
+    #: (pandas objects under copy-on-write need none); bigger ones make the cell not undoable.
+    undo_copy_limit_mb: int = 100
+    #: Undo keeps the old content of a file a cell writes up to this size.
+    undo_file_limit_mb: int = 20
 
 
 # What may change without a restart (PATCH settings, a user's choices), with its bounds.

@@ -75,7 +75,9 @@ def test_openai_images_of_a_tool_result_follow_in_a_user_message() -> None:
     assert parts[1] == {"type": "image_url", "image_url": {"url": image.data_url()}}
     assert image.data_url().startswith("data:image/png;base64,")
     # A user message with images becomes content parts; without, plain text as before.
-    both = to_openai_messages([UserMessage(content="see", images=(image,)), UserMessage(content="t")])
+    both = to_openai_messages(
+        [UserMessage(content="see", images=(image,)), UserMessage(content="t")]
+    )
     assert both[0]["content"][0] == {"type": "text", "text": "see"}
     assert both[0]["content"][1]["type"] == "image_url"
     assert both[1]["content"] == "t"
@@ -181,7 +183,7 @@ def test_many_charts_keep_only_the_last_few_within_budget() -> None:
     fitted = fit_to_budget(draft, 100_000, estimate, max_images=3)
     assert _images(fitted.draft.exchange) == ["c9", "c10", "c11"]  # the newest three
     assert not fitted.over_budget and fitted.tokens <= 100_000
-    dropped = [m for m in fitted.draft.exchange if isinstance(m, ToolResultMessage)][0]
+    dropped = next(m for m in fitted.draft.exchange if isinstance(m, ToolResultMessage))
     assert "image(s) here dropped from the prompt" in dropped.content
 
     # A tight budget drops the oldest of the kept images first, then the last one.

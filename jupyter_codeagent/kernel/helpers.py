@@ -1,6 +1,7 @@
 """Ship the kernel-side helpers and call them without touching the user's namespace.
 
-The helper source (``_kernel_namespace.py`` + ``_kernel_inspect.py``) is executed
+The helper source (``_kernel_namespace.py`` + ``_kernel_inspect.py`` +
+``_kernel_undo.py``) is executed
 once per kernel process inside a private module registered in ``sys.modules`` under
 a name that includes a hash of the source (so an upgraded server never talks to an
 old copy). Calls are ``user_expressions`` of a *silent* request: evaluated after the
@@ -20,7 +21,7 @@ from ..errors import KernelError
 from .connection import KernelConnection
 from .executor import execute_silent
 
-_PARTS = ("_kernel_namespace.py", "_kernel_inspect.py")
+_PARTS = ("_kernel_namespace.py", "_kernel_inspect.py", "_kernel_undo.py")
 _RELATIVE_IMPORT = re.compile(r"^from \._kernel_namespace import \([^)]*\)\n", re.MULTILINE)
 _FUTURE = "from __future__ import annotations\n"
 

@@ -42,6 +42,8 @@ from ..store import EventRecord, SessionRecord
 from ..store.timeline import TimelinePage
 from ..tools import AppContext, Plan, RunContext, UserDecision
 from ..tools.context import Redactor, SessionFactsLog, new_id
+from ..tools.undo import undo_cells
+from .undo import cell_ids_to_undo, undo_context
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class Session:
         self._redactor: Redactor | None = None
         # One reviewer conversation for the whole session (see agents/reviewer.py).
         self._reviewer = new_reviewer()
+        self._undoing = asyncio.Lock()
 
     # --- events -------------------------------------------------------------------
 
@@ -136,6 +139,8 @@ class Session:
             raise BadRequest(f"'text' is longer than {MAX_MESSAGE_CHARS} characters.")
         if self.running:
             raise Conflict("A run is in progress in this session; wait for it or stop it.")
+        if self._undoing.locked():
+            raise Conflict("An undo is in progress in this session; wait for it.")
         settings = self._defaults().with_changes(parse_choices(choices))
         # ConfigurationError (503) before anything starts.
         self.app.models.for_role(settings.models, "planner")
@@ -323,6 +328,27 @@ class Session:
         if future is None or future.done():
             raise Conflict(f"Cell '{cell_id}' is {cell.status}, not waiting for approval.")
         return future
+
+    # --- undo (sessions/undo.py) ---------------------------------------------------------
+
+    async def undo_cell(self, cell_id: str) -> dict[str, Any]:
+        """Undo one agent cell that ran (the most recent one not undone yet)."""
+        self.store.get_cell(self.id, cell_id)  # NotFound for an unknown id
+        return await self._undo(cell_ids_to_undo(self.store, self.id, cell_id))
+
+    async def revert(self) -> dict[str, Any]:
+        """Undo the cells of the last run that ran, newest first, all or nothing."""
+        return await self._undo(cell_ids_to_undo(self.store, self.id, None))
+
+    async def _undo(self, cell_ids: list[str]) -> dict[str, Any]:
+        if self.running:
+            raise Conflict("A run is in progress in this session; stop it before undoing.")
+        if self._undoing.locked():
+            raise Conflict("An undo is in progress in this session; wait for it.")
+        async with self._undoing:
+            context = undo_context(self, self._defaults(), self._reviewer, self._kernel_id)
+            result = await undo_cells(context, cell_ids)
+        return result.to_json()
 
     # --- views ----------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ TIMELINE_TYPES: tuple[str, ...] = (
     "cell_rejected",
     "cell_blocked",
     "cell_stopped",
+    "cell_undone",
 )
 
 

@@ -21,11 +21,12 @@ from ..events import (
     CellProposed,
     CellRejected,
     CellStopped,
+    CellUndone,
     ErrorReported,
     Event,
     Review,
 )
-from ..kernel import ExecutionResult
+from ..kernel import ExecutionResult, UndoneCell, UndoReadiness
 from ..store import CellRecord
 
 if TYPE_CHECKING:
@@ -33,8 +34,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CellEvent = CellProposed | CellExecuting | CellExecuted | CellRejected | CellBlocked | CellStopped
-C = TypeVar("C", CellProposed, CellExecuting, CellExecuted, CellRejected, CellBlocked, CellStopped)
+CellEvent = (
+    CellProposed
+    | CellExecuting
+    | CellExecuted
+    | CellRejected
+    | CellBlocked
+    | CellStopped
+    | CellUndone
+)
+C = TypeVar(
+    "C",
+    CellProposed,
+    CellExecuting,
+    CellExecuted,
+    CellRejected,
+    CellBlocked,
+    CellStopped,
+    CellUndone,
+)
 
 
 def project(record: CellRecord | None, event: CellEvent, *, now: float) -> CellRecord:
@@ -65,7 +83,12 @@ def project(record: CellRecord | None, event: CellEvent, *, now: float) -> CellR
             execution_count=event.execution_count,
             updated=now,
         )
-    status = {CellRejected: "rejected", CellBlocked: "blocked", CellStopped: "stopped"}
+    status = {
+        CellRejected: "rejected",
+        CellBlocked: "blocked",
+        CellStopped: "stopped",
+        CellUndone: "undone",
+    }
     return replace(record, status=status[type(event)], updated=now)
 
 
@@ -138,11 +161,22 @@ class CellLog:
         )
         self._apply(CellBlocked(cell_id=cell_id, reason=reason))
 
-    async def executing(self, cell_id: str, *, source: str, approved_by: str | None) -> None:
+    async def executing(
+        self,
+        cell_id: str,
+        *,
+        source: str,
+        approved_by: str | None,
+        undo: UndoReadiness | None = None,
+    ) -> None:
         edited = source != self.record(cell_id).source
         self._apply(
             CellExecuting(
-                cell_id=cell_id, source=source if edited else None, approved_by=approved_by
+                cell_id=cell_id,
+                source=source if edited else None,
+                approved_by=approved_by,
+                undoable=None if undo is None else undo.undoable,
+                undo_note="; ".join(undo.problems) if undo and undo.problems else None,
             )
         )
         await self._write(cell_id, source=source if edited else None, status="running")
@@ -166,6 +200,20 @@ class CellLog:
     async def rejected(self, cell_id: str, reason: str | None) -> None:
         self._apply(CellRejected(cell_id=cell_id, reason=reason))
         await self._write(cell_id, status="rejected")
+
+    async def undone(self, outcome: UndoneCell) -> None:
+        """Undone: the notebook keeps the cell, marked ``undone``."""
+        cell_id = outcome.cell_id
+        self._apply(
+            CellUndone(
+                cell_id=cell_id,
+                restored=outcome.restored,
+                removed=outcome.removed,
+                files_restored=outcome.files_restored,
+                files_removed=outcome.files_removed,
+            )
+        )
+        await self._write(cell_id, status="undone")
 
     async def stopped(self, cell_id: str) -> None:
         self._apply(CellStopped(cell_id=cell_id))

@@ -23,6 +23,7 @@ from .context import CellResult, new_id
 from .images import output_images
 from .plan import current_task, find_task
 from .review import CellReview, ReviewRequest, higher_risk
+from .undo import prepare_undo
 
 if TYPE_CHECKING:
     from .context import RunContext, UserDecision
@@ -174,7 +175,8 @@ async def _execute(
     cell_id = subject.cell_id
     proposed = cells.record(cell_id).source
     audit_id = audit.starting(subject, approved_by=approved_by)
-    await cells.executing(cell_id, source=source, approved_by=approved_by)
+    undo = await prepare_undo(run, cell_id, source)  # the card says if undo will work
+    await cells.executing(cell_id, source=source, approved_by=approved_by, undo=undo)
     kernel_id = await run.kernel_id()
     run.executing_kernel = kernel_id
     try:
@@ -183,6 +185,7 @@ async def _execute(
             source,
             timeout=run.settings.agents.execution_timeout,
             track_namespace=True,
+            undo_key=cell_id,
         )
     except asyncio.CancelledError:
         await cells.stopped(cell_id)
