@@ -5,6 +5,7 @@ import { ChatMessage } from './ChatMessage';
 import { NoticeItem } from './NoticeItem';
 import { QuestionCard } from './QuestionCard';
 import { ReviewCard } from './ReviewCard';
+import { RevertRunButton } from './UndoButton';
 
 export interface IChatViewProps {
   timeline: IViewState['timeline'];
@@ -86,6 +87,7 @@ export const ChatView = React.memo(function ChatView(props: IChatViewProps): JSX
         }
         return null;
       })}
+      <RevertRunButton timeline={props.timeline} cells={props.cells} />
       </div>
     </div>
   );

@@ -8,6 +8,7 @@ import { FindingsList } from './FindingsList';
 import { Markdown } from './Markdown';
 import { OutputSummary } from './OutputSummary';
 import { RiskBadge } from './RiskBadge';
+import { UndoButton } from './UndoButton';
 
 export interface IReviewCardProps {
   cell: ICellView;
@@ -20,7 +21,8 @@ const STATUS_LABELS: Record<string, string> = {
   error: 'Failed',
   rejected: 'Rejected',
   blocked: 'Blocked',
-  stopped: 'Stopped'
+  stopped: 'Stopped',
+  undone: 'Undone'
 };
 
 const VERDICT_LABELS: Record<string, string> = {
@@ -130,6 +132,7 @@ export const ReviewCard = React.memo(function ReviewCard(props: IReviewCardProps
         </div>
       )}
       {(cell.status === 'done' || cell.status === 'error') && <OutputSummary outputs={cell.outputs} />}
+      <UndoButton cell={cell} />
       {canDecide && !rejecting && (
         <div className="jp-CodeAgent-card-actions">
           <button

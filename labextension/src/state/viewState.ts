@@ -68,6 +68,10 @@ export interface ICellView {
   executionCount: number | null;
   /** Why it was rejected or blocked. */
   reason: string | null;
+  /** Whether undo can restore the kernel as before this cell (said before it runs). */
+  undoable?: boolean | null;
+  /** What undo could not restore, when it cannot. */
+  undoNote?: string | null;
 }
 
 export interface IQuestionView {
