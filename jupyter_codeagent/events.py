@@ -225,6 +225,10 @@ class CellProposed(Event):
     review: Review
     needs_approval: bool
     task_id: str | None = None
+    #: Whether the cell could be undone if it ran now (None: not known yet); the
+    #: ``cell_executing`` event says it again for the code that runs.
+    undoable: bool | None = None
+    undo_note: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

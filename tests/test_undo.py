@@ -113,6 +113,7 @@ async def test_undo_rebinding_inplace_delete_and_new_objects(
     # Rebinding df: the old frame comes back (the very object).
     [cell] = await agent_run(api, fake, events, sid, "df = df[df.a > 500]")
     assert cell["undoable"] is True and "undo_note" not in cell
+    assert events.of_type("cell_proposed")[0]["undoable"] is True
     assert await kernel.value("len(df)") == "499"
     answer = await undo(api, sid, cell["cell_id"])
     assert answer["restored"] == ["df"] and answer["removed"] == []
@@ -211,7 +212,9 @@ async def test_what_cannot_be_undone_is_said_before_and_refused(
     sid, events, kernel = await start(api, jp_serverapp)
     await kernel.run("import numpy as np\narr = np.zeros(1_000_000)")  # 8 MB > 1 MB limit
     [cell] = await agent_run(api, fake, events, sid, "arr[:10] = 1\ntotal = arr.sum()")
-    # The card knew before the cell ran.
+    # The card knew when the cell was proposed, and again before it ran.
+    [proposed] = events.of_type("cell_proposed")
+    assert proposed["undoable"] is False and "copy limit" in proposed["undo_note"]
     assert cell["undoable"] is False
     assert "`arr`" in cell["undo_note"] and "copy limit" in cell["undo_note"]
     code, message = await refused(api, "sessions", sid, "cells", cell["cell_id"], "undo")

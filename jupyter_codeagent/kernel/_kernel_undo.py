@@ -206,6 +206,35 @@ def undo_prepare(key: str, spec_json: str) -> dict[str, Any]:
     return {"undoable": not problems, "problems": problems}
 
 
+def undo_check(spec_json: str) -> dict[str, Any]:
+    """What ``undo_prepare`` would say, without keeping anything (for the proposal's card):
+    sizes only, no copy is tried."""
+    spec = json.loads(spec_json)
+    copy_limit, file_limit = int(spec["copy_limit"]), int(spec["file_limit"])
+    names = _undo_names()
+    cow = _copy_on_write()
+    problems = [f"`{path}`: {why}" for path, why in spec.get("file_notes", {}).items()]
+    for name, where in spec.get("mutates", {}).items():
+        value = names.get(name)
+        if value is None or (cow and _pandas_kind(value)):
+            continue
+        size = _approx_bytes(value)
+        if size > copy_limit:
+            problems.append(
+                f"`{name}` may be changed in place by {where} and is {_size(size)}, "
+                f"over the {_size(copy_limit)} copy limit"
+            )
+    for path in spec.get("files", []):
+        if os.path.isdir(path):
+            problems.append(f"`{path}` is a folder: its files are not kept")
+        elif os.path.exists(path) and os.path.getsize(path) > file_limit:
+            problems.append(
+                f"`{path}` is {_size(os.path.getsize(path))}, over the {_size(file_limit)} "
+                "file limit: its old content is not kept"
+            )
+    return {"undoable": not problems, "problems": problems}
+
+
 def _frame_data_changed(before: Any, after: Any) -> bool:
     """Whether a pandas object no longer shares its data with its shallow copy."""
     try:

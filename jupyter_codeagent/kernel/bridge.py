@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # Inspections are quick by construction; waiting longer means the kernel is busy.
 _INSPECT_TIMEOUT = 30.0
+# A proposal's undo check is a hint: never worth a wait.
+_CHECK_TIMEOUT = 2.0
 
 
 def _no_secrets() -> Iterable[str]:
@@ -179,6 +181,24 @@ class KernelBridge:
             return UndoReadiness(
                 undoable=False, problems=("the kernel could not keep undo data for this cell",)
             )
+        problems = tuple(scrub(str(p), self._secrets()) for p in raw.get("problems", ()))
+        return UndoReadiness(undoable=bool(raw.get("undoable")), problems=problems)
+
+    async def check_undo(self, kernel_id: str, spec: dict[str, Any]) -> UndoReadiness | None:
+        """What ``prepare_undo`` would say for a proposed cell, keeping nothing; None when
+        the kernel is busy (with our request or a slow answer): the proposal never waits."""
+        conn = self._connection(kernel_id)
+        if conn.lock.locked():
+            return None
+        try:
+            async with conn.turn():
+                if not await self._is_python(conn):
+                    return None
+                raw = await call_helper(
+                    conn, "undo_check", json.dumps(spec), timeout=_CHECK_TIMEOUT
+                )
+        except KernelError:
+            return None
         problems = tuple(scrub(str(p), self._secrets()) for p in raw.get("problems", ()))
         return UndoReadiness(undoable=bool(raw.get("undoable")), problems=problems)
 

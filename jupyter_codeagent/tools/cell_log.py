@@ -110,6 +110,7 @@ class CellLog:
         review: Review,
         task_id: str | None,
         needs_approval: bool,
+        undo: UndoReadiness | None = None,
     ) -> None:
         run = self.run
         event = run.redact.event(
@@ -120,6 +121,8 @@ class CellLog:
                 review=review,
                 needs_approval=needs_approval,
                 task_id=task_id,
+                undoable=None if undo is None else undo.undoable,
+                undo_note="; ".join(undo.problems) if undo and undo.problems else None,
             )
         )
         # The notebook first: once the event is out, the user may approve at once, and

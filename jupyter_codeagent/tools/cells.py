@@ -23,7 +23,7 @@ from .context import CellResult, new_id
 from .images import output_images
 from .plan import current_task, find_task
 from .review import CellReview, ReviewRequest, higher_risk
-from .undo import prepare_undo
+from .undo import predict_undo, prepare_undo
 
 if TYPE_CHECKING:
     from .context import RunContext, UserDecision
@@ -132,6 +132,7 @@ async def _gate(
         review=card,
         task_id=task_id,
         needs_approval=needs_approval,
+        undo=await predict_undo(run, code),  # the user knows before approving
     )
     if not needs_approval:
         return await _execute(run, cells, audit, subject, code, approved_by=gate.approved_by)

@@ -87,6 +87,14 @@ async def prepare_undo(run: RunContext, cell_id: str, code: str) -> UndoReadines
         return UndoReadiness(undoable=False, problems=(f"no undo data: {error.message}",))
 
 
+async def predict_undo(run: RunContext, code: str) -> UndoReadiness | None:
+    """Whether ``code`` would be undoable if it ran now (None: not known, kernel busy)."""
+    try:
+        return await run.app.bridge.check_undo(await run.kernel_id(), undo_spec(run, code))
+    except (KernelError, NotFound):
+        return None
+
+
 async def undo_cells(run: RunContext, cell_ids: list[str]) -> UndoResult:
     """Undo ``cell_ids`` (newest first); ``Conflict`` says exactly why when it cannot."""
     store = run.app.store

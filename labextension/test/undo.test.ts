@@ -44,6 +44,15 @@ describe('undo', () => {
     assert.ok((state.cells.c1.undoNote ?? '').includes('copy limit'));
   });
 
+  test('a proposal already says when its cell could not be undone', () => {
+    const state = reduce(initialState('s1'), {
+      type: 'events',
+      events: events({ ...PROPOSED, undoable: false, undo_note: '`arr` is 8.0 MB' })
+    });
+    assert.equal(state.cells.c1.undoable, false);
+    assert.equal(state.cells.c1.undoNote, '`arr` is 8.0 MB');
+  });
+
   test('cell_undone marks the cell undone', () => {
     const state = reduce(initialState('s1'), {
       type: 'events',

@@ -21,6 +21,13 @@ export function UndoButton(props: IUndoButtonProps): JSX.Element | null {
       </div>
     );
   }
+  if (cell.status === 'proposed' && cell.undoable === false) {
+    return (
+      <div className="jp-CodeAgent-undo jp-mod-not-undoable" role="note">
+        If it runs, it cannot be undone: {cell.undoNote ?? 'the kernel cannot keep what it changes.'}
+      </div>
+    );
+  }
   if (!RAN.has(cell.status)) {
     return null;
   }

@@ -52,7 +52,9 @@ export function onCellProposed(state: IViewState, event: ICellProposedEvent, sta
     previousSource: previous?.source ?? null,
     outputs: keepKnown ? known.outputs : [],
     executionCount: keepKnown ? known.executionCount : null,
-    reason: known?.reason ?? null
+    reason: known?.reason ?? null,
+    undoable: known?.undoable ?? event.undoable ?? null,
+    undoNote: known?.undoNote ?? event.undo_note ?? null
   };
   let next: IViewState = { ...state, cellOrder: order, cells: { ...state.cells, [event.cell_id]: cell } };
   if (!findItem(next, `c-${event.cell_id}`)) {
