@@ -175,8 +175,9 @@ async def _execute(
 ) -> str | ToolReply:
     cell_id = subject.cell_id
     proposed = cells.record(cell_id).source
-    audit_id = audit.starting(subject, approved_by=approved_by)
+    # Before the audit starts: a stop while the kernel is busy leaves a cell that never ran.
     undo = await prepare_undo(run, cell_id, source)  # the card says if undo will work
+    audit_id = audit.starting(subject, approved_by=approved_by)
     await cells.executing(cell_id, source=source, approved_by=approved_by, undo=undo)
     kernel_id = await run.kernel_id()
     run.executing_kernel = kernel_id
