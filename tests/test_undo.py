@@ -284,3 +284,30 @@ async def test_a_rejected_cell_has_nothing_to_undo(api: Api, fake: Any) -> None:
     code, message = await refused(api, *path)
     assert code == 409 and "did not run" in message
     events.close()
+
+
+def test_the_static_scan_names_what_a_cell_may_change_in_place() -> None:
+    from jupyter_codeagent.safety.mutations import in_place_effects
+
+    effects = in_place_effects(
+        "arr[:10] = 1\n"
+        "df.drop(columns=['b'], inplace=True)\n"
+        "df2 = df.drop(columns=['b'], inplace=False)\n"
+        "rows.append(4)\n"
+        "model.fit(X, y)\n"
+        "np.random.shuffle(z)\n"
+        "nested[0].append(1)\n"
+        "total += 1\n"
+        "summary = df.describe()\n"
+    )
+    assert effects.mutates == {
+        "arr": "`arr[:10] = 1` (line 1)",
+        "df": "`df.drop(columns=['b'], inplace=True)` (line 2)",
+        "rows": "`rows.append(4)` (line 4)",
+        "model": "`model.fit(X, y)` (line 5)",
+        "z": "`np.random.shuffle(z)` (line 6)",
+        "nested": "`nested[0].append(1)` (line 7)",
+        "total": "`total += 1` (line 8)",
+    }
+    assert {"df2", "summary", "X", "y"} <= effects.names
+    assert in_place_effects("def (:").mutates == {}  # does not parse: nothing known
