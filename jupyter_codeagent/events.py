@@ -254,6 +254,10 @@ class CellProposed(Event):
     #: A change of an existing notebook cell (its nbformat id or agent cell id) instead
     #: of a new cell: on approval that cell's code is replaced and it runs there.
     replaces: str | None = None
+    #: Whether the cell could be undone if it ran now (None: not known yet); the
+    #: ``cell_executing`` event says it again for the code that runs.
+    undoable: bool | None = None
+    undo_note: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -264,6 +268,11 @@ class CellExecuting(Event):
     source: str | None = None
     #: Who let the cell run: the authenticated user's name, or ``policy``.
     approved_by: str | None = None
+    #: Whether undo can put the kernel back as it was before this cell (known before it
+    #: runs; a cell may still turn out not undoable, see ``undo_note``).
+    undoable: bool | None = None
+    #: What undo could not restore, when ``undoable`` is false.
+    undo_note: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -316,6 +325,21 @@ class CellDeleted(Event):
     text: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class CellUndone(Event):
+    """The user undid a cell that ran: its variables and files are as before it ran."""
+
+    type: ClassVar[str] = "cell_undone"
+    cell_id: str
+    #: Names put back as they were before the cell ran (rebound, deleted or changed).
+    restored: tuple[str, ...] = ()
+    #: Names the cell created, removed again.
+    removed: tuple[str, ...] = ()
+    #: Files put back (paths relative to the notebook's folder), and files removed.
+    files_restored: tuple[str, ...] = ()
+    files_removed: tuple[str, ...] = ()
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     RunStarted,
     RunFinished,
@@ -336,6 +360,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CellStopped,
     CellOutput,
     CellDeleted,
+    CellUndone,
 )
 CELL_EVENTS: tuple[type[Event], ...] = (
     CellProposed,
@@ -346,6 +371,7 @@ CELL_EVENTS: tuple[type[Event], ...] = (
     CellStopped,
     CellOutput,
     CellDeleted,
+    CellUndone,
 )
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in EVENT_TYPES}
 

@@ -130,6 +130,24 @@ class CodeAgentExtension(BudgetTraits, ExtensionApp):
         "the complete set; 'auto' is compact when the context window is 8,192 tokens or less. "
         "Env: CODEAGENT_MODEL_PROFILE.",
     )
+    vision = Enum(
+        ["auto", "on", "off"],
+        config=True,
+        help="Show the models the images a cell output (charts) so they can check axes, legends "
+        "and scales: 'auto' for models known to accept images (gpt-4o, gpt-4.1, gpt-5, o1/o3/o4, "
+        "claude-3 and claude-4, gemini; others, local ones included, stay text-only), 'on', "
+        "'off'. Env: CODEAGENT_VISION.",
+    )
+    vision_max_side = Int(
+        config=True,
+        help="Longest side in pixels an image is scaled down to before a model sees it "
+        "(about 600 input tokens at 768). Env: CODEAGENT_VISION_MAX_SIDE.",
+    )
+    vision_max_images = Int(
+        config=True,
+        help="Images kept in one prompt, the most recent ones (older ones are dropped first "
+        "when the prompt budget is tight). Env: CODEAGENT_VISION_MAX_IMAGES.",
+    )
 
     # --- agents -------------------------------------------------------------
     approval = Enum(
@@ -167,6 +185,17 @@ class CodeAgentExtension(BudgetTraits, ExtensionApp):
         config=True,
         help="Characters of a cell's output shown to the model (head and tail kept). "
         "Env: CODEAGENT_OUTPUT_LIMIT.",
+    )
+    undo_copy_limit = Int(
+        config=True,
+        help="Megabytes up to which undo keeps a real copy of an object an agent cell may change "
+        "in place (pandas objects under copy-on-write need none); an object over it makes the "
+        "cell not undoable. Env: CODEAGENT_UNDO_COPY_MB.",
+    )
+    undo_file_limit = Int(
+        config=True,
+        help="Megabytes up to which undo keeps the old content of a file an agent cell writes. "
+        "Env: CODEAGENT_UNDO_FILE_MB.",
     )
     knowledge_dirs = List(
         Unicode(),
@@ -254,6 +283,19 @@ class CodeAgentExtension(BudgetTraits, ExtensionApp):
         value = _env("CODEAGENT_MODEL_PROFILE", "auto").lower()
         return value if value in ("auto", "full", "compact") else "auto"
 
+    @default("vision")
+    def _default_vision(self) -> str:
+        value = _env("CODEAGENT_VISION", "auto").lower()
+        return value if value in ("auto", "on", "off") else "auto"
+
+    @default("vision_max_side")
+    def _default_vision_max_side(self) -> int:
+        return int(_env_number("CODEAGENT_VISION_MAX_SIDE", 768, int))
+
+    @default("vision_max_images")
+    def _default_vision_max_images(self) -> int:
+        return int(_env_number("CODEAGENT_VISION_MAX_IMAGES", 3, int))
+
     @default("approval")
     def _default_approval(self) -> str:
         value = _env("CODEAGENT_APPROVAL", "always").lower()
@@ -282,6 +324,14 @@ class CodeAgentExtension(BudgetTraits, ExtensionApp):
     @default("output_limit")
     def _default_output_limit(self) -> int:
         return int(_env_number("CODEAGENT_OUTPUT_LIMIT", 4_000, int))
+
+    @default("undo_copy_limit")
+    def _default_undo_copy_limit(self) -> int:
+        return int(_env_number("CODEAGENT_UNDO_COPY_MB", 100, int))
+
+    @default("undo_file_limit")
+    def _default_undo_file_limit(self) -> int:
+        return int(_env_number("CODEAGENT_UNDO_FILE_MB", 20, int))
 
     @default("knowledge_dirs")
     def _default_knowledge_dirs(self) -> list[str]:
@@ -374,6 +424,9 @@ class CodeAgentExtension(BudgetTraits, ExtensionApp):
             context_window=max(0, self.context_window),
             prompt_caching=self.prompt_caching,
             profile=self.model_profile,
+            vision=self.vision,
+            vision_max_side=min(4_096, max(64, self.vision_max_side)),
+            vision_max_images=min(20, max(0, self.vision_max_images)),
         )
 
     def agent_settings(self) -> AgentSettings:
@@ -394,6 +447,8 @@ class CodeAgentExtension(BudgetTraits, ExtensionApp):
             knowledge_dirs=knowledge,
             db_path=db_path,
             **self.budgets(),
+            undo_copy_limit_mb=max(0, self.undo_copy_limit),
+            undo_file_limit_mb=max(0, self.undo_file_limit),
         )
 
     def codeagent_settings(self) -> Settings:

@@ -238,6 +238,23 @@ class CellDeletedHandler(CodeAgentHandler):
         self.write_json({"cell_id": cell_id, "recorded": recorded})
 
 
+class UndoHandler(CodeAgentHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, session_id: str, cell_id: str) -> None:
+        """Put the kernel (and the files it wrote) back as before the cell ran; 409 says
+        exactly what cannot be restored."""
+        self.write_json(await self.sessions.get(session_id).undo_cell(cell_id))
+
+
+class RevertHandler(CodeAgentHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, session_id: str) -> None:
+        """Undo the last run's cells, newest first, all or nothing."""
+        self.write_json(await self.sessions.get(session_id).revert())
+
+
 class AnswerHandler(CodeAgentHandler):
     @tornado.web.authenticated
     @authorized
@@ -400,6 +417,8 @@ def build_handlers() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
         (rf"{base}/{_ID}/cells/{_ID}/reject", RejectHandler),
         (rf"{base}/{_ID}/cells/{_ID}/user_run", UserRunHandler),
         (rf"{base}/{_ID}/cells/{_ID}/deleted", CellDeletedHandler),
+        (rf"{base}/{_ID}/cells/{_ID}/undo", UndoHandler),
+        (rf"{base}/{_ID}/revert", RevertHandler),
         (rf"{base}/{_ID}/answer", AnswerHandler),
         (rf"{base}/{_ID}/stop", StopHandler),
         (rf"{base}/{_ID}/audit", AuditHandler),

@@ -21,6 +21,7 @@ ROLES: tuple[Role, ...] = ("planner", "coder", "reviewer", "summarizer")
 Provider = Literal["openai", "anthropic"]
 PROVIDERS: tuple[str, ...] = ("openai", "anthropic")
 PROFILES: tuple[str, ...] = ("auto", "full", "compact")
+VISION_MODES: tuple[str, ...] = ("auto", "on", "off")
 ApprovalPolicy = Literal["always", "risky", "never"]
 APPROVAL_POLICIES: tuple[str, ...] = ("always", "risky", "never")
 
@@ -49,6 +50,12 @@ class ModelSettings:
     #: ``full`` prompts and tools, ``compact`` for small models (fewer tools, shorter
     #: prompts, low temperature), or ``auto``: compact when the window is 8k or less.
     profile: str = "auto"
+    #: Images of cell outputs go to the models: ``auto`` (known vision models), ``on``, ``off``.
+    vision: str = "auto"
+    #: Longest side, in pixels, an image is scaled down to before a model sees it.
+    vision_max_side: int = 768
+    #: Images kept in one prompt (the most recent ones).
+    vision_max_images: int = 3
 
     def model_for(self, role: str) -> str:
         """The model name a role uses: its own if configured, else the default."""
@@ -82,6 +89,11 @@ class AgentSettings:
     budget_day_tokens: int | None = None
     #: The budgets a user's own choice lowered below the server's (to say which to raise).
     user_budgets: frozenset[str] = frozenset()
+    #: Undo keeps a real copy of an object a cell may change in place up to this size
+    #: (pandas objects under copy-on-write need none); bigger ones make the cell not undoable.
+    undo_copy_limit_mb: int = 100
+    #: Undo keeps the old content of a file a cell writes up to this size.
+    undo_file_limit_mb: int = 20
 
 
 # What may change without a restart (PATCH settings, a user's choices), with its bounds.
@@ -96,6 +108,8 @@ _MODEL_INT_LIMITS = {
     "max_output_tokens": (16, 1_000_000),
     "max_tool_calls": (1, 100),
     "context_window": (0, 10_000_000),
+    "vision_max_side": (64, 4_096),
+    "vision_max_images": (0, 20),
 }
 _FLOAT_LIMITS = {"execution_timeout": (1.0, 86_400.0)}
 #: Budgets: a number >= 0, or null for none. The server's may be set to anything; a
@@ -113,6 +127,7 @@ EDITABLE: tuple[str, ...] = (
     "model",
     "approval",
     "profile",
+    "vision",
     *_INT_LIMITS,
     *_MODEL_INT_LIMITS,
     *_FLOAT_LIMITS,
@@ -178,6 +193,9 @@ class Settings:
             "context_window": models.context_window,
             "profile": models.profile,
             **{key: getattr(agents, key) for key in BUDGETS},
+            "vision": models.vision,
+            "vision_max_side": models.vision_max_side,
+            "vision_max_images": models.vision_max_images,
             "editable": list(EDITABLE),
         }
 
@@ -220,6 +238,10 @@ def _validated(changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
         elif key in BUDGETS:
             _check_budget(key, value)
             agent_changes[key] = _budget_value(key, value)
+        elif key == "vision":
+            if value not in VISION_MODES:
+                raise BadRequest(f"'vision' must be one of {', '.join(VISION_MODES)}.")
+            model_changes[key] = value
         elif key in _INT_LIMITS or key in _MODEL_INT_LIMITS:
             low, high = _INT_LIMITS.get(key) or _MODEL_INT_LIMITS[key]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

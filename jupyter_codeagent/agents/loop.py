@@ -14,6 +14,7 @@ from typing import Literal
 
 from ..events import MessagePosted, RunUsage, TextDelta, ToolAnswered, ToolCalled, UsageUpdated
 from ..memory import AssembledPrompt
+from ..memory.budget import keep_last_images
 from ..models import (
     AssistantMessage,
     Message,
@@ -25,6 +26,7 @@ from ..models import (
 )
 from ..models import TextDelta as ModelTextDelta
 from ..models.text_tool_calls import recover_in_response
+from ..models.vision import sees_images
 from ..settings import Role as RoleName
 from ..tools import RunContext, Tool
 from ..tools.base import error_result, unknown_tool
@@ -121,8 +123,10 @@ async def call_model(
     A tool call the model wrote as text (JSON, ``<tool_call>``) becomes a real one."""
     run.take_step()
     model = run.model(role.name)
+    messages = built.messages if isinstance(built, AssembledPrompt) else list(built)
+    messages = _images_for(run, role.name, messages)
     # Every request passes here: no secret reaches a model, whatever built the prompt.
-    messages = run.redact.messages(built.messages if isinstance(built, AssembledPrompt) else built)
+    messages = run.redact.messages(messages)
     tools = [t.spec for t in role.tools]
     check_budgets(run, model, built, tools)  # BudgetExceeded stops the run before the call
     # Small models follow instructions better at a low temperature.
@@ -148,6 +152,14 @@ async def call_model(
     if isinstance(built, AssembledPrompt) and run.memory is not None:
         run.memory.calibrate(built, response.usage.input_tokens)
     return recover_in_response(response, tools) if tools else response
+
+
+def _images_for(run: RunContext, role: str, messages: Sequence[Message]) -> list[Message]:
+    """Only a model that sees images gets them, and then the most recent few."""
+    models = run.settings.models
+    if sees_images(models, role):
+        return list(keep_last_images(tuple(messages), models.vision_max_images))
+    return list(keep_last_images(tuple(messages), 0, note=False))
 
 
 def record_usage(run: RunContext, role: str, response: ModelResponse) -> None:

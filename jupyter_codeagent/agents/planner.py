@@ -65,4 +65,5 @@ def assemble(run: RunContext, role: Role, step: CurrentStep) -> AssembledPrompt:
         tools=[t.spec for t in role.tools],
         budget=run.settings.agents.prompt_token_budget,
         model_key=f"{model.provider}:{model.model}",
+        max_images=run.settings.models.vision_max_images,
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..memory.budget import keep_last_images
 from ..memory.tokens import estimate_messages
-from ..models import AssistantMessage, Message, SystemMessage, UserMessage
+from ..models import AssistantMessage, ImagePart, Message, SystemMessage, UserMessage
+from ..models.vision import sees_images
 from ..safety import RiskReport
 from ..tools import RunContext, submit_review
 from ..tools.review import NO_REVIEW, CellReview, ReviewRequest
@@ -38,11 +40,13 @@ class Reviewer:
 
     def __init__(self) -> None:
         self.turn = AgentTurn()
+        self._images_shown: set[str] = set()  # cells whose charts the reviewer has seen
 
     async def __call__(self, run: RunContext, request: ReviewRequest) -> CellReview:
         """Ask the reviewer; one reminder if it forgets to call ``submit_review``."""
         opening: list[Message] = [SystemMessage(content=REVIEWER.instructions)]
         self._fit(opening, run.budget)
+        images, seen = self._new_images(run)
         self.turn.exchange.append(
             UserMessage(
                 content=(
@@ -50,10 +54,13 @@ class Reviewer:
                     f"Task: {request.task_title or '(none given)'}\n"
                     f"Coder's explanation: {request.explanation}\n\n"
                     f"Proposed cell:\n```python\n{request.code}\n```\n\n"
-                    f"{findings_text(request.report)}"
-                )
+                    f"{findings_text(request.report)}{seen}"
+                ),
+                images=images,
             )
         )
+        limit = run.settings.models.vision_max_images
+        self.turn.exchange[:] = keep_last_images(tuple(self.turn.exchange), limit)
         run.submitted_review = None
 
         def prompt(exchange: Sequence[Message]) -> list[Message]:
@@ -74,6 +81,19 @@ class Reviewer:
         )
         review, run.submitted_review = run.submitted_review, None
         return review or NO_REVIEW
+
+    def _new_images(self, run: RunContext) -> tuple[tuple[ImagePart, ...], str]:
+        """The charts of the last cell that ran, if the reviewer has not seen them."""
+        last = run.results[-1] if run.results else None
+        if last is None or not last.images or last.cell_id in self._images_shown:
+            return (), ""
+        if not sees_images(run.settings.models, REVIEWER.name):
+            return (), ""
+        self._images_shown.add(last.cell_id)
+        return last.images, (
+            f"\n\nThe images the previous cell ({last.cell_id}) drew are attached: check "
+            "that they show what the analysis needs (axes, labels, scales, empty plots)."
+        )
 
     def _fit(self, opening: list[Message], budget: int) -> None:
         """Forget the oldest reviews when the conversation outgrows half the budget."""

@@ -11,6 +11,9 @@ from .types import (
     ExecutionResult,
     NamespaceDiff,
     ToolText,
+    UndoneCell,
+    UndoOutcome,
+    UndoReadiness,
     VariableSummary,
 )
 
@@ -23,5 +26,8 @@ __all__ = [
     "NamespaceDiff",
     "OutputCallback",
     "ToolText",
+    "UndoOutcome",
+    "UndoReadiness",
+    "UndoneCell",
     "VariableSummary",
 ]

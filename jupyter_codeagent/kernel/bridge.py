@@ -17,6 +17,7 @@ agent must see it). ``inspect_variable`` / ``describe_api`` answer a ``ToolText`
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -32,12 +33,22 @@ from .locate import running_kernel_of, start_session
 from .model_text import render_result, truncate_middle
 from .outputs import OutputCallback
 from .secrets import collect_secrets, scrub
-from .types import ExecutionResult, NamespaceDiff, ToolText, VariableSummary
+from .types import (
+    ExecutionResult,
+    NamespaceDiff,
+    ToolText,
+    UndoneCell,
+    UndoOutcome,
+    UndoReadiness,
+    VariableSummary,
+)
 
 log = logging.getLogger(__name__)
 
 # Inspections are quick by construction; waiting longer means the kernel is busy.
 _INSPECT_TIMEOUT = 30.0
+# A proposal's undo check is a hint: never worth a wait.
+_CHECK_TIMEOUT = 2.0
 
 
 def _no_secrets() -> Iterable[str]:
@@ -122,6 +133,7 @@ class KernelBridge:
         timeout: float | None = None,
         on_output: OutputCallback | None = None,
         track_namespace: bool = False,
+        undo_key: str | None = None,
     ) -> tuple[ExecutionResult, NamespaceDiff | None]:
         """Run ``code`` as a notebook cell would (history, execution count).
 
@@ -149,7 +161,84 @@ class KernelBridge:
                         changed=tuple(raw["changed"]),
                         deleted=tuple(raw["deleted"]),
                     )
+            if undo_key is not None and not result.kernel_died:
+                await self._helper_quietly(conn, "undo_commit", undo_key)
             return result, diff
+
+    # --- undo ---------------------------------------------------------------------
+
+    async def prepare_undo(self, kernel_id: str, key: str, spec: dict[str, Any]) -> UndoReadiness:
+        """Keep, in the kernel, what undoing the next cell will need (``_kernel_undo``).
+
+        ``spec``: ``names`` the cell mentions, ``mutates`` (name → the code that may change
+        it in place), ``files`` it writes (relative to the kernel's folder), ``file_notes``
+        (path → why it cannot be kept), ``copy_limit`` and ``file_limit`` in bytes.
+        """
+        conn = self._connection(kernel_id)
+        async with conn.turn():
+            raw = await self._helper_quietly(conn, "undo_prepare", key, json.dumps(spec))
+        if not isinstance(raw, dict):
+            return UndoReadiness(
+                undoable=False, problems=("the kernel could not keep undo data for this cell",)
+            )
+        problems = tuple(scrub(str(p), self._secrets()) for p in raw.get("problems", ()))
+        return UndoReadiness(undoable=bool(raw.get("undoable")), problems=problems)
+
+    async def check_undo(self, kernel_id: str, spec: dict[str, Any]) -> UndoReadiness | None:
+        """What ``prepare_undo`` would say for a proposed cell, keeping nothing; None when
+        the kernel is busy (with our request or a slow answer): the proposal never waits."""
+        conn = self._connection(kernel_id)
+        if conn.lock.locked():
+            return None
+        try:
+            async with conn.turn():
+                if not await self._is_python(conn):
+                    return None
+                raw = await call_helper(
+                    conn, "undo_check", json.dumps(spec), timeout=_CHECK_TIMEOUT
+                )
+        except KernelError:
+            return None
+        problems = tuple(scrub(str(p), self._secrets()) for p in raw.get("problems", ()))
+        return UndoReadiness(undoable=bool(raw.get("undoable")), problems=problems)
+
+    async def undo(self, kernel_id: str, keys: list[str]) -> UndoOutcome:
+        """Undo the agent cells ``keys`` (newest first), all or nothing.
+
+        Raises ``NotFound`` for a kernel that is gone, ``KernelError`` when it cannot
+        answer (busy, dead).
+        """
+        conn = self._connection(kernel_id)
+        async with conn.turn():
+            if not await self._is_python(conn):
+                return UndoOutcome(ok=False, problems=("undo needs a Python kernel",))
+            raw = await call_helper(
+                conn, "undo_cells", json.dumps(keys), timeout=self._inspect_timeout
+            )
+        secrets = self._secrets()
+
+        def names(part: dict[str, Any], field: str) -> tuple[str, ...]:
+            return tuple(scrub(str(n), secrets) for n in part.get(field, ()))
+
+        cells = raw.get("cells") or {}
+        return UndoOutcome(
+            ok=bool(raw.get("ok")),
+            restored=names(raw, "restored"),
+            removed=names(raw, "removed"),
+            files_restored=names(raw, "files_restored"),
+            files_removed=names(raw, "files_removed"),
+            problems=names(raw, "problems"),
+            cells=tuple(
+                UndoneCell(
+                    cell_id=str(key),
+                    restored=names(part, "restored"),
+                    removed=names(part, "removed"),
+                    files_restored=names(part, "files_restored"),
+                    files_removed=names(part, "files_removed"),
+                )
+                for key, part in cells.items()
+            ),
+        )
 
     async def interrupt(self, kernel_id: str, *, force: bool = False) -> None:
         """Interrupt our execution running on the kernel (the "stop" button).

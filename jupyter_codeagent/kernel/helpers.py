@@ -28,6 +28,7 @@ _PARTS = (
     "_kernel_source_api.py",
     "_kernel_frames.py",
     "_kernel_inspect.py",
+    "_kernel_undo.py",
 )
 # ``from ._kernel_x import (...)`` or ``from ._kernel_x import name  # ...``: the parts
 # share one module in the kernel, so these imports are stripped when sending.

@@ -71,3 +71,39 @@ class ToolText:
 
     text: str
     ok: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndoReadiness:
+    """Whether an agent cell can be undone, as far as is known (before or after it ran).
+
+    ``problems`` say exactly what could not be put back (``"`rows` may be changed in
+    place by `rows.append(4)` (line 2) and is 2 GB, over the 100 MB copy limit"``).
+    """
+
+    undoable: bool
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndoneCell:
+    """What undo put back for one cell: names restored and removed, files likewise."""
+
+    cell_id: str
+    restored: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    files_restored: tuple[str, ...] = ()
+    files_removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndoOutcome:
+    """What undoing cells did (in all, and per cell), or (``ok=False``) why nothing was."""
+
+    ok: bool
+    restored: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    files_restored: tuple[str, ...] = ()
+    files_removed: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    cells: tuple[UndoneCell, ...] = ()

@@ -2,9 +2,13 @@
 
 Every model call of the planner and the coder is assembled as a ``PromptDraft`` and
 fitted to ``prompt_token_budget`` (calibrated estimate, tool definitions included).
-Cuts are applied in this order, each only as far as needed, re-estimating after
-every step; the first entries cost the model the least:
+Images (cell outputs shown to a model that sees them) are first limited to the most
+recent ``vision_max_images``, whatever the budget. Then cuts are applied in this
+order, each only as far as needed, re-estimating after every step; the first entries
+cost the model the least:
 
+0. ``old_images``          images of the exchange but the newest, oldest first (a
+                           note in the result says one was dropped)
 1. ``old_tool_results``    results of the current run's tool calls, except the last
                            two rounds, shrink to a short stub (the model acted on them)
 2. ``large_tool_outputs``  any tool result over 2,000 then 600 characters is cut to
@@ -22,7 +26,8 @@ every step; the first entries cost the model the least:
 7. ``pinned_context``      ``@name`` pins are clipped to 1,500 then 300 characters each
 8. ``old_rounds``          whole earlier rounds of the current run are dropped, oldest
                            first, keeping the last one (a note says how many)
-9. ``last_round_outputs``  the remaining tool results are clipped to 300 characters
+9. ``images``              the newest image too
+10. ``last_round_outputs`` the remaining tool results are clipped to 300 characters
 
 Never cut: the system prompt, the notebook name, the user's request and the current
 step's details (the plan). If those alone exceed the budget the prompt is sent
@@ -36,6 +41,7 @@ from dataclasses import dataclass, replace
 
 from jupyter_codeagent.models import (
     AssistantMessage,
+    ImagePart,
     Message,
     SystemMessage,
     ToolResultMessage,
@@ -231,8 +237,60 @@ def drop_old_round(draft: PromptDraft) -> PromptDraft | None:
     return replace(draft, exchange=rest, dropped_rounds=draft.dropped_rounds + 1)
 
 
+# --- images -------------------------------------------------------------------------
+
+
+def _without_images(message: Message, drop: int, *, note: bool = True) -> Message:
+    """``message`` without its first ``drop`` images, saying so in its text."""
+    if not isinstance(message, (UserMessage, ToolResultMessage)) or drop <= 0:
+        return message
+    kept: tuple[ImagePart, ...] = message.images[drop:]
+    dropped = len(message.images) - len(kept)
+    text = message.content
+    if note:
+        text += f" [{dropped} image(s) here dropped from the prompt]"
+    return replace(message, images=kept, content=text)
+
+
+def _image_counts(messages: tuple[Message, ...]) -> list[int]:
+    return [
+        len(m.images) if isinstance(m, (UserMessage, ToolResultMessage)) else 0 for m in messages
+    ]
+
+
+def keep_last_images(
+    messages: tuple[Message, ...], limit: int, *, note: bool = True
+) -> tuple[Message, ...]:
+    """``messages`` with at most the ``limit`` most recent images (older ones dropped,
+    with a note in their message unless ``note`` is False)."""
+    counts = _image_counts(messages)
+    excess = sum(counts) - max(0, limit)
+    if excess <= 0:
+        return messages
+    out: list[Message] = []
+    for message, count in zip(messages, counts, strict=True):
+        drop = min(count, excess)
+        excess -= drop
+        out.append(_without_images(message, drop, note=note))
+    return tuple(out)
+
+
+def drop_old_image(draft: PromptDraft) -> PromptDraft | None:
+    total = sum(_image_counts(draft.exchange))
+    if total <= 1:
+        return None
+    return replace(draft, exchange=keep_last_images(draft.exchange, total - 1))
+
+
+def drop_images(draft: PromptDraft) -> PromptDraft | None:
+    if not any(_image_counts(draft.exchange)):
+        return None
+    return replace(draft, exchange=keep_last_images(draft.exchange, 0))
+
+
 # (label, cut): each cut is applied again and again until it returns None or fits.
 CUT_ORDER: tuple[tuple[str, Cut], ...] = (
+    ("old_images", drop_old_image),
     ("old_tool_results", elide_old_results),
     ("large_tool_outputs", clip_results(OUTPUT_CLIPS[0])),
     ("large_tool_outputs", clip_results(OUTPUT_CLIPS[1])),
@@ -243,6 +301,7 @@ CUT_ORDER: tuple[tuple[str, Cut], ...] = (
     ("summary", clip_summary),
     ("pinned_context", clip_pins),
     ("old_rounds", drop_old_round),
+    ("images", drop_images),
     ("last_round_outputs", clip_results(LAST_OUTPUT_CLIP)),
 )
 
@@ -256,9 +315,16 @@ class FittedPrompt:
 
 
 def fit_to_budget(
-    draft: PromptDraft, budget: int, estimate: Callable[[PromptDraft], int]
+    draft: PromptDraft,
+    budget: int,
+    estimate: Callable[[PromptDraft], int],
+    *,
+    max_images: int | None = None,
 ) -> FittedPrompt:
-    """Apply ``CUT_ORDER`` until ``estimate(draft) <= budget`` (or nothing is left to cut)."""
+    """Keep at most ``max_images`` images, then apply ``CUT_ORDER`` until
+    ``estimate(draft) <= budget`` (or nothing is left to cut)."""
+    if max_images is not None:
+        draft = replace(draft, exchange=keep_last_images(draft.exchange, max_images))
     tokens = estimate(draft)
     cuts: list[str] = []
     for label, cut in CUT_ORDER:

@@ -172,15 +172,18 @@ class SessionMemory:
         tools: Sequence[ToolSpec],
         budget: int,
         model_key: str,
+        max_images: int | None = None,
     ) -> AssembledPrompt:
-        """The prompt for a role's next call, fitted to ``budget`` input tokens."""
+        """The prompt for a role's next call, fitted to ``budget`` input tokens, with at
+        most ``max_images`` images (None: all)."""
         calibration = self.state.calibration
 
         def estimate(draft: PromptDraft) -> int:
             raw = estimate_messages(draft.messages()) + draft.tool_tokens
             return calibration.calibrated(model_key, raw)
 
-        fitted = fit_to_budget(self.draft(system=system, step=step, tools=tools), budget, estimate)
+        draft = self.draft(system=system, step=step, tools=tools)
+        fitted = fit_to_budget(draft, budget, estimate, max_images=max_images)
         messages = fitted.draft.messages()
         if fitted.over_budget and not self._warned_over_budget:
             self._warned_over_budget = True  # once per run: every call would say the same

@@ -6,6 +6,9 @@ vocabularies is heavy. The local estimate is 4 characters a token for ASCII text
 count more (CJK text is about one token a character, and 4 characters a token
 would undercount it four-fold). Each message adds a few tokens of framing.
 
+An image counts ``models.images.image_tokens`` (from its pixel size, the larger of the
+providers' formulas).
+
 The estimate is then multiplied by a per-model ratio learnt from the provider's
 reported ``input_tokens`` for prompts we estimated (an exponential moving average,
 clamped so that one odd answer cannot make the budget useless).
@@ -19,12 +22,14 @@ from dataclasses import dataclass, field
 
 from jupyter_codeagent.models import (
     AssistantMessage,
+    ImagePart,
     Message,
     SystemMessage,
     ToolResultMessage,
     ToolSpec,
     UserMessage,
 )
+from jupyter_codeagent.models.images import image_tokens
 
 CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD = 4
@@ -45,11 +50,22 @@ def estimate_text(text: str) -> int:
     return (chars + 2 * extra + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
 
 
+def estimate_images(images: Sequence[ImagePart]) -> int:
+    return sum(image_tokens(image) for image in images)
+
+
 def estimate_message(message: Message) -> int:
-    if isinstance(message, (SystemMessage, UserMessage)):
+    if isinstance(message, SystemMessage):
         return MESSAGE_OVERHEAD + estimate_text(message.content)
+    if isinstance(message, UserMessage):
+        return MESSAGE_OVERHEAD + estimate_text(message.content) + estimate_images(message.images)
     if isinstance(message, ToolResultMessage):
-        return MESSAGE_OVERHEAD + estimate_text(message.content) + estimate_text(message.name)
+        return (
+            MESSAGE_OVERHEAD
+            + estimate_text(message.content)
+            + estimate_text(message.name)
+            + estimate_images(message.images)
+        )
     if isinstance(message, AssistantMessage):
         tokens = MESSAGE_OVERHEAD + estimate_text(message.content)
         for call in message.tool_calls:

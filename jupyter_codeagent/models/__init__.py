@@ -28,6 +28,7 @@ from jupyter_codeagent.models.factory import (
 )
 from jupyter_codeagent.models.messages import (
     AssistantMessage,
+    ImagePart,
     Message,
     ModelResponse,
     StreamEvent,
@@ -51,6 +52,7 @@ __all__ = [
     "AssistantMessage",
     "ChatModel",
     "ContextWindow",
+    "ImagePart",
     "Message",
     "ModelOptions",
     "ModelResponse",

@@ -21,6 +21,7 @@ from jupyter_codeagent.models.anthropic_cache import add_cache_breakpoints, syst
 from jupyter_codeagent.models.base import ModelOptions, make_tool_call, tool_call_from_value
 from jupyter_codeagent.models.messages import (
     AssistantMessage,
+    ImagePart,
     Message,
     ModelResponse,
     StreamEvent,
@@ -307,7 +308,13 @@ def split_system(messages: Sequence[Message]) -> tuple[list[str], list[dict[str,
             system.append(message.content)
         elif isinstance(message, UserMessage):
             # The API rejects empty text blocks.
-            add("user", [{"type": "text", "text": message.content or "(empty)"}])
+            add(
+                "user",
+                [
+                    {"type": "text", "text": message.content or "(empty)"},
+                    *(_image_block(image) for image in message.images),
+                ],
+            )
         elif isinstance(message, AssistantMessage):
             blocks: list[dict[str, Any]] = []
             if message.content:
@@ -319,10 +326,14 @@ def split_system(messages: Sequence[Message]) -> tuple[list[str], list[dict[str,
             if blocks:
                 add("assistant", blocks)
         elif isinstance(message, ToolResultMessage):
+            content: Any = message.content
+            if message.images:  # a tool result may hold image blocks beside its text
+                content = [{"type": "text", "text": message.content or "(no text)"}]
+                content += [_image_block(image) for image in message.images]
             result: dict[str, Any] = {
                 "type": "tool_result",
                 "tool_use_id": message.tool_call_id,
-                "content": message.content,
+                "content": content,
             }
             if message.is_error:
                 result["is_error"] = True
@@ -330,6 +341,13 @@ def split_system(messages: Sequence[Message]) -> tuple[list[str], list[dict[str,
         else:
             raise TypeError(f"not a message: {message!r}")
     return system, out
+
+
+def _image_block(image: ImagePart) -> dict[str, Any]:
+    return {
+        "type": "image",
+        "source": {"type": "base64", "media_type": image.mime, "data": image.data},
+    }
 
 
 def to_anthropic_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ format means the memory tiers, the session store and the tests never see SDK typ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -19,8 +19,28 @@ class SystemMessage:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ImagePart:
+    """An image shown to the model (a chart a cell drew): base64 ``data`` of type ``mime``.
+
+    ``width`` and ``height`` (pixels, 0 when unknown) size its token estimate.
+    """
+
+    mime: str
+    data: str = field(repr=False)
+    width: int = 0
+    height: int = 0
+
+    def data_url(self) -> str:
+        return f"data:{self.mime};base64,{self.data}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class UserMessage:
+    """What the user (or the agents' harness) says; ``images`` go along for a model that
+    sees images (text-only callers never set them)."""
+
     content: str
+    images: tuple[ImagePart, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +74,8 @@ class ToolResultMessage:
     name: str
     content: str
     is_error: bool = False
+    #: Images of the result (a cell's charts), for a model that sees images.
+    images: tuple[ImagePart, ...] = ()
 
 
 Message = SystemMessage | UserMessage | AssistantMessage | ToolResultMessage

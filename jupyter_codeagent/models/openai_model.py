@@ -20,6 +20,7 @@ from jupyter_codeagent.models.context_errors import is_context_length_error
 from jupyter_codeagent.models.context_window import ContextWindow, probe_server
 from jupyter_codeagent.models.messages import (
     AssistantMessage,
+    ImagePart,
     Message,
     ModelResponse,
     StreamEvent,
@@ -279,13 +280,42 @@ class _PartialCall:
 
 
 def to_openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
-    """The Chat Completions ``messages`` list for a neutral conversation."""
+    """The Chat Completions ``messages`` list for a neutral conversation.
+
+    A tool message carries text only, so the images of tool results follow the run of
+    tool messages they belong to in one user message, each group named by its call.
+    """
     out: list[dict[str, Any]] = []
+    waiting: list[ToolResultMessage] = []  # tool results whose images are still owed
+
+    def flush() -> None:
+        if waiting:
+            parts: list[dict[str, Any]] = []
+            for result in waiting:
+                parts.append(
+                    {
+                        "type": "text",
+                        "text": f"Images of the `{result.name}` result ({result.tool_call_id}):",
+                    }
+                )
+                parts.extend(_image_part(image) for image in result.images)
+            out.append({"role": "user", "content": parts})
+            waiting.clear()
+
     for message in messages:
+        if not isinstance(message, ToolResultMessage):
+            flush()
         if isinstance(message, SystemMessage):
             out.append({"role": "system", "content": message.content})
         elif isinstance(message, UserMessage):
-            out.append({"role": "user", "content": message.content})
+            if message.images:
+                content: Any = [
+                    {"type": "text", "text": message.content},
+                    *(_image_part(image) for image in message.images),
+                ]
+            else:
+                content = message.content
+            out.append({"role": "user", "content": content})
         elif isinstance(message, AssistantMessage):
             item: dict[str, Any] = {"role": "assistant", "content": message.content or None}
             if message.tool_calls:
@@ -304,11 +334,18 @@ def to_openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
             out.append(item)
         elif isinstance(message, ToolResultMessage):
             # Chat Completions has no error flag on tool results: say it in the text.
-            content = f"[error] {message.content}" if message.is_error else message.content
-            out.append({"role": "tool", "tool_call_id": message.tool_call_id, "content": content})
+            text = f"[error] {message.content}" if message.is_error else message.content
+            out.append({"role": "tool", "tool_call_id": message.tool_call_id, "content": text})
+            if message.images:
+                waiting.append(message)
         else:
             raise TypeError(f"not a message: {message!r}")
+    flush()
     return out
+
+
+def _image_part(image: ImagePart) -> dict[str, Any]:
+    return {"type": "image_url", "image_url": {"url": image.data_url()}}
 
 
 def to_openai_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:

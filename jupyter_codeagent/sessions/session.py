@@ -44,7 +44,9 @@ from ..store.timeline import TimelinePage
 from ..tools import AppContext, Plan, RunContext, UserDecision
 from ..tools.cell_log import CellLog, SessionCells
 from ..tools.context import Redactor, SessionFactsLog, new_id
+from ..tools.undo import undo_cells
 from .event_log import EventLog
+from .undo import cell_ids_to_undo, undo_context
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ class Session:
         self._reviewer = new_reviewer()
         # Why the run was stopped when it was not the user (the notebook was deleted).
         self._stop_reason: str | None = None
+        self._undoing = asyncio.Lock()
 
     # --- events -------------------------------------------------------------------
 
@@ -140,6 +143,8 @@ class Session:
             raise BadRequest(f"'text' is longer than {MAX_MESSAGE_CHARS} characters.")
         if self.running:
             raise Conflict("A run is in progress in this session; wait for it or stop it.")
+        if self._undoing.locked():
+            raise Conflict("An undo is in progress in this session; wait for it.")
         # A user's choices may lower the server's budgets, never raise them.
         settings = self._defaults().with_user_choices(parse_choices(choices))
         # ConfigurationError (503) before anything starts.
@@ -385,6 +390,27 @@ class Session:
             reviewer_risk=None,
         )
         AuditLog(self.store).user_ran(subject, user=user, status=status, detail=detail[:500])
+
+    # --- undo (sessions/undo.py) ---------------------------------------------------------
+
+    async def undo_cell(self, cell_id: str) -> dict[str, Any]:
+        """Undo one agent cell that ran (the most recent one not undone yet)."""
+        self.store.get_cell(self.id, cell_id)  # NotFound for an unknown id
+        return await self._undo(cell_ids_to_undo(self.store, self.id, cell_id))
+
+    async def revert(self) -> dict[str, Any]:
+        """Undo the cells of the last run that ran, newest first, all or nothing."""
+        return await self._undo(cell_ids_to_undo(self.store, self.id, None))
+
+    async def _undo(self, cell_ids: list[str]) -> dict[str, Any]:
+        if self.running:
+            raise Conflict("A run is in progress in this session; stop it before undoing.")
+        if self._undoing.locked():
+            raise Conflict("An undo is in progress in this session; wait for it.")
+        async with self._undoing:
+            context = undo_context(self, self._defaults(), self._reviewer, self._kernel_id)
+            result = await undo_cells(context, cell_ids)
+        return result.to_json()
 
     # --- views ----------------------------------------------------------------------------
 

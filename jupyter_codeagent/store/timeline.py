@@ -31,6 +31,7 @@ TIMELINE_TYPES: tuple[str, ...] = (
     "cell_blocked",
     "cell_stopped",
     "cell_deleted",
+    "cell_undone",
 )
 
 

@@ -22,12 +22,21 @@ from typing import Any, get_type_hints
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from ..errors import ToolError
-from ..models import ToolCall, ToolResultMessage, ToolSpec
+from ..models import ImagePart, ToolCall, ToolResultMessage, ToolSpec
 
 _MAX_PROBLEMS = 5
 _MAX_PROBLEM_CHARS = 300
 
-ToolFunction = Callable[..., Awaitable[str]]
+
+@dataclass(frozen=True, kw_only=True)
+class ToolReply:
+    """A tool's answer with images beside its text (a cell's charts)."""
+
+    text: str
+    images: tuple[ImagePart, ...] = ()
+
+
+ToolFunction = Callable[..., Awaitable[str | ToolReply]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,10 +61,14 @@ class Tool:
         assert call.arguments is not None  # check() said so
         values = self.arguments.model_validate(call.arguments)
         try:
-            text = await self.function(run, **{k: getattr(values, k) for k in self.field_names})
+            reply = await self.function(run, **{k: getattr(values, k) for k in self.field_names})
         except ToolError as failure:
             return error_result(call, failure.message)
-        return ToolResultMessage(tool_call_id=call.id, name=call.name, content=text)
+        if isinstance(reply, ToolReply):
+            return ToolResultMessage(
+                tool_call_id=call.id, name=call.name, content=reply.text, images=reply.images
+            )
+        return ToolResultMessage(tool_call_id=call.id, name=call.name, content=reply)
 
     @property
     def field_names(self) -> tuple[str, ...]:

@@ -27,11 +27,12 @@ from ..events import (
     CellProposed,
     CellRejected,
     CellStopped,
+    CellUndone,
     ErrorReported,
     Event,
     Review,
 )
-from ..kernel import ExecutionResult
+from ..kernel import ExecutionResult, UndoneCell, UndoReadiness
 from ..notebook.cells import AgentCellState
 from ..notebook.reconcile import RecordedCell, reconcile
 from ..store import CellRecord, SessionStore
@@ -51,6 +52,7 @@ CellEvent = (
     | CellBlocked
     | CellStopped
     | CellOutput
+    | CellUndone
 )
 C = TypeVar(
     "C",
@@ -61,6 +63,7 @@ C = TypeVar(
     CellBlocked,
     CellStopped,
     CellOutput,
+    CellUndone,
 )
 #: Statuses of cells that wait or run: after a server restart nothing does.
 UNFINISHED = ("proposed", "running")
@@ -96,7 +99,12 @@ def project(record: CellRecord | None, event: CellEvent, *, now: float) -> CellR
         )
     if isinstance(event, CellOutput):
         return replace(record, outputs=[dict(o) for o in event.outputs], updated=now)
-    status = {CellRejected: "rejected", CellBlocked: "blocked", CellStopped: "stopped"}
+    status = {
+        CellRejected: "rejected",
+        CellBlocked: "blocked",
+        CellStopped: "stopped",
+        CellUndone: "undone",
+    }
     return replace(record, status=status[type(event)], updated=now)
 
 
@@ -160,6 +168,7 @@ class CellLog:
         needs_approval: bool,
         approval_reason: str | None = None,
         replaces: str | None = None,
+        undo: UndoReadiness | None = None,
     ) -> None:
         run = self.run
         event = run.redact.event(
@@ -172,6 +181,8 @@ class CellLog:
                 task_id=task_id,
                 approval_reason=approval_reason if needs_approval else None,
                 replaces=replaces,
+                undoable=None if undo is None else undo.undoable,
+                undo_note="; ".join(undo.problems) if undo and undo.problems else None,
             )
         )
         if replaces:
@@ -220,11 +231,22 @@ class CellLog:
         )
         self._apply(CellBlocked(cell_id=cell_id, reason=reason))
 
-    async def executing(self, cell_id: str, *, source: str, approved_by: str | None) -> None:
+    async def executing(
+        self,
+        cell_id: str,
+        *,
+        source: str,
+        approved_by: str | None,
+        undo: UndoReadiness | None = None,
+    ) -> None:
         edited = source != self.record(cell_id).source
         self._apply(
             CellExecuting(
-                cell_id=cell_id, source=source if edited else None, approved_by=approved_by
+                cell_id=cell_id,
+                source=source if edited else None,
+                approved_by=approved_by,
+                undoable=None if undo is None else undo.undoable,
+                undo_note="; ".join(undo.problems) if undo and undo.problems else None,
             )
         )
         if cell_id in self._replaces:
@@ -264,6 +286,20 @@ class CellLog:
     async def rejected(self, cell_id: str, reason: str | None) -> None:
         self._apply(CellRejected(cell_id=cell_id, reason=reason))
         await self._write(cell_id, status="rejected")
+
+    async def undone(self, outcome: UndoneCell) -> None:
+        """Undone: the notebook keeps the cell, marked ``undone``."""
+        cell_id = outcome.cell_id
+        self._apply(
+            CellUndone(
+                cell_id=cell_id,
+                restored=outcome.restored,
+                removed=outcome.removed,
+                files_restored=outcome.files_restored,
+                files_removed=outcome.files_removed,
+            )
+        )
+        await self._write(cell_id, status="undone")
 
     async def stopped(self, cell_id: str) -> None:
         self._apply(CellStopped(cell_id=cell_id))

@@ -17,11 +17,13 @@ from ..kernel import NamespaceDiff
 from ..safety import RiskReport, SessionFacts, analyze_code_async, cell_io, decide
 from ..safety.audit import AuditLog, AuditSubject
 from ..sandbox import sandbox_status
-from .base import as_json, tool
+from .base import ToolReply, as_json, tool
 from .cell_log import CellLog
 from .context import CellResult, new_id
+from .images import output_images
 from .plan import current_task, find_task
 from .review import CellReview, ReviewRequest, higher_risk
+from .undo import predict_undo, prepare_undo
 
 if TYPE_CHECKING:
     from .context import RunContext, UserDecision
@@ -46,7 +48,7 @@ async def propose_cell(
             "change as a diff; on approval the new code replaces the cell's and runs there.",
         ),
     ] = "",
-) -> str:
+) -> str | ToolReply:
     """Propose one Python code cell for the user's notebook. It is checked by a static
     analyzer and a reviewer, then shown to the user, who may approve, edit or reject it.
     Returns the review, the user's decision and, if it ran, its outputs or error."""
@@ -96,7 +98,7 @@ async def _gate(
     report: RiskReport,
     review: CellReview,
     replaces: str | None = None,
-) -> str:
+) -> str | ToolReply:
     cells = CellLog(run)
     cell_id = new_id("c")
     card = _card(report, review)
@@ -150,6 +152,7 @@ async def _gate(
         needs_approval=needs_approval,
         approval_reason=gate.reason,
         replaces=replaces,
+        undo=await predict_undo(run, code),  # the user knows before approving
     )
     if not needs_approval:
         return await _execute(run, cells, audit, subject, code, approved_by=gate.approved_by)
@@ -189,12 +192,14 @@ async def _execute(
     *,
     approved_by: str | None,
     by_user: bool = False,
-) -> str:
+) -> str | ToolReply:
     cell_id = subject.cell_id
     proposed = cells.record(cell_id).source
+    # Before the audit starts: a stop while the kernel is busy leaves a cell that never ran.
+    undo = await prepare_undo(run, cell_id, source)  # the card says if undo will work
     audit_id = audit.starting(subject, approved_by=approved_by)
     try:
-        await cells.executing(cell_id, source=source, approved_by=approved_by)
+        await cells.executing(cell_id, source=source, approved_by=approved_by, undo=undo)
         kernel_id = await run.kernel_id()
         run.executing_kernel = kernel_id
         async with cells.live_outputs(cell_id) as on_output:
@@ -204,6 +209,7 @@ async def _execute(
                 timeout=run.settings.agents.execution_timeout,
                 on_output=on_output,
                 track_namespace=True,
+                undo_key=cell_id,
             )
     except asyncio.CancelledError:
         await cells.stopped(cell_id)
@@ -215,11 +221,15 @@ async def _execute(
     if result.status == "ok":
         _learn(run, source)
     detail = f"{result.error_name}: {result.error_value}" if result.status == "error" else ""
+    detail = run.redact.text(detail)
     audit.finished(audit_id, outcome="ok" if result.status == "ok" else "error", detail=detail)
     output = run.app.bridge.outputs_for_model(result, limit=run.settings.agents.output_limit_chars)
+    images = await asyncio.to_thread(output_images, result.outputs, run.settings.models)
     task_id = cells.record(cell_id).task_id
     run.results.append(
-        CellResult(cell_id=cell_id, task_id=task_id, ok=result.status == "ok", output=output)
+        CellResult(
+            cell_id=cell_id, task_id=task_id, ok=result.status == "ok", output=output, images=images
+        )
     )
     if result.status == "ok" and task_id is not None:
         _started(run, task_id)
@@ -234,6 +244,9 @@ async def _execute(
         body["note"] = "The user edited the cell before running it; the code that ran:\n" + source
     if changes:
         body["variables_changed"] = changes
+    if images:
+        body["images"] = f"{len(images)} image(s) of the outputs attached: look at them"
+        return ToolReply(text=as_json(body), images=images)
     return as_json(body)
 
 

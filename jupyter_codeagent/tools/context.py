@@ -19,7 +19,7 @@ from ..events import Event, PlanChanged, PlanTask
 from ..kernel import KernelBridge
 from ..knowledge import KnowledgeIndex
 from ..memory import SessionMemory
-from ..models import ChatModel
+from ..models import ChatModel, ImagePart
 from ..models.registry import ModelRegistry
 from ..notebook import NotebookWriter
 from ..notebook.live_hub import LiveNotebookHub
@@ -93,6 +93,8 @@ class CellResult:
     task_id: str | None
     ok: bool
     output: str  # as the model was shown it (truncated, secrets scrubbed)
+    #: The images of its outputs, downscaled (only when the coder's model sees images).
+    images: tuple[ImagePart, ...] = ()
 
 
 EventSink = Callable[[Event], object]

@@ -5,6 +5,16 @@ import type { IHealth } from './api';
 import type { IUserChoices } from './settings';
 import type { IServerSettings, ISessionSnapshot, ISessionSummary, ITimelinePage } from './types';
 
+/** Answer of the undo and revert routes (README, "HTTP API"). */
+export interface IUndoAnswer {
+  cells: string[];
+  restored: string[];
+  removed: string[];
+  files_restored: string[];
+  files_removed: string[];
+  notebook: 'removed' | 'kept';
+}
+
 function post(body: unknown): RequestInit {
   return { method: 'POST', body: JSON.stringify(body ?? {}) };
 }
@@ -111,6 +121,20 @@ export class CodeAgentClient {
       post({}),
       this.serverSettings
     );
+  }
+
+  /** Put the kernel and files back as before the cell ran (409 says what cannot be). */
+  undo(id: string, cellId: string): Promise<IUndoAnswer> {
+    return requestAPI<IUndoAnswer>(
+      `sessions/${seg(id)}/cells/${seg(cellId)}/undo`,
+      post({}),
+      this.serverSettings
+    );
+  }
+
+  /** Undo the last run's cells, newest first, all or nothing. */
+  revert(id: string): Promise<IUndoAnswer> {
+    return requestAPI<IUndoAnswer>(`sessions/${seg(id)}/revert`, post({}), this.serverSettings);
   }
 
   answer(id: string, questionId: string, text: string): Promise<unknown> {

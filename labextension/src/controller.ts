@@ -493,6 +493,22 @@ export class AgentController {
     }
   }
 
+  /** Undo a cell that ran (`cellId`), or the whole last run (null); false if refused. */
+  async undo(cellId: string | null): Promise<boolean> {
+    const sessionId = this._state.sessionId;
+    if (!sessionId) {
+      return false;
+    }
+    try {
+      await (cellId === null ? this.client.revert(sessionId) : this.client.undo(sessionId, cellId));
+      return true;
+    } catch (reason) {
+      const what = cellId === null ? 'revert the run' : 'undo the cell';
+      this._set({ banner: `Could not ${what}: ${errorMessage(reason)}` });
+      return false;
+    }
+  }
+
   /** The first cell waiting for a decision (keyboard shortcuts act on it). */
   firstPendingCell(): string | null {
     return pendingCells(this._state.view)[0]?.cellId ?? null;

@@ -32,7 +32,8 @@ export type CellStatus =
   | 'error'
   | 'rejected'
   | 'blocked'
-  | 'stopped';
+  | 'stopped'
+  | 'undone';
 
 /** A plan task as the snapshot has it (events carry `IPlanTask`). */
 export interface ITask extends Omit<IPlanTask, 'note'> {

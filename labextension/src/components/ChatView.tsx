@@ -9,6 +9,7 @@ import { NoticeItem } from './NoticeItem';
 import { QuestionCard } from './QuestionCard';
 import { ReviewCard } from './ReviewCard';
 import { WaitingBar } from './WaitingBar';
+import { RevertRunButton } from './UndoButton';
 
 export interface IChatViewProps {
   timeline: IViewState['timeline'];
@@ -204,6 +205,7 @@ export const ChatView = React.memo(function ChatView(props: IChatViewProps): JSX
             }
             return null;
           })}
+          <RevertRunButton timeline={props.timeline} cells={props.cells} />
         </div>
       </div>
       {!atBottom && (

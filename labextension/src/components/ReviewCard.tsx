@@ -10,6 +10,7 @@ import { Markdown } from './Markdown';
 import { OutputSummary } from './OutputSummary';
 import { RiskBadge } from './RiskBadge';
 import { blockLine, cardLabel, statusLabel } from './cardText';
+import { UndoButton } from './UndoButton';
 
 export interface IReviewCardProps {
   cell: ICellView;
@@ -195,6 +196,7 @@ export const ReviewCard = React.memo(function ReviewCard(props: IReviewCardProps
       {(cell.status === 'done' || cell.status === 'error' || cell.status === 'running') && (
         <OutputSummary outputs={cell.outputs} />
       )}
+      <UndoButton cell={cell} />
       {canDecide && !rejecting && (
         <div className="jp-CodeAgent-card-actions">
           <button

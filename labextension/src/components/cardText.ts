@@ -20,7 +20,8 @@ export function statusLabel(cell: ICellView, trans: TranslationBundle): string {
     error: trans.__('Failed'),
     rejected: trans.__('Rejected'),
     blocked: trans.__('Blocked'),
-    stopped: trans.__('Stopped')
+    stopped: trans.__('Stopped'),
+    undone: trans.__('Undone')
   };
   return labels[cell.status] ?? cell.status;
 }

@@ -65,7 +65,9 @@ export function onCellProposed(state: IViewState, event: ICellProposedEvent, sta
     reason: known?.reason ?? null,
     approvalReason: event.approval_reason ?? null,
     replaces,
-    rounds
+    rounds,
+    undoable: known?.undoable ?? event.undoable ?? null,
+    undoNote: known?.undoNote ?? event.undo_note ?? null
   };
   let next: IViewState = {
     ...state,
@@ -107,9 +109,11 @@ export function onCellExecuting(
   stale: boolean
 ): IViewState {
   // What ran is history, not state: recorded even when replayed.
-  const edited = event.source
-    ? updateCell(state, event.cell_id, { editedSource: event.source })
-    : state;
+  const edited = updateCell(state, event.cell_id, {
+    ...(event.source ? { editedSource: event.source } : {}),
+    undoable: event.undoable ?? null,
+    undoNote: event.undo_note ?? null
+  });
   return cellEvent(
     edited,
     event.cell_id,

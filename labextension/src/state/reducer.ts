@@ -111,6 +111,8 @@ function applyEventBody(state: IViewState, event: SessionEvent, stale: boolean):
         awaitingDecision: false,
         decisionSent: null
       });
+    case 'cell_undone':
+      return cellEvent(state, event.cell_id, stale, { status: 'undone' });
     case 'cell_blocked':
       return cellEvent(state, event.cell_id, stale, {
         status: 'blocked',

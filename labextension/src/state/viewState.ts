@@ -74,6 +74,10 @@ export interface ICellView {
   replaces?: string | null;
   /** Earlier review rounds: the code the reviewer sent back, with its comments. */
   rounds?: readonly IReviewRound[];
+  /** Whether undo can restore the kernel as before this cell (said before it runs). */
+  undoable?: boolean | null;
+  /** What undo could not restore, when it cannot. */
+  undoNote?: string | null;
 }
 
 /** A reviewer's "revise": the code it was about (if known) and what to change. */
