@@ -63,7 +63,8 @@ async def _run(
 
 
 def _model_calls(fake: Any) -> int:
-    return len(fake.requests)
+    """Chat calls only: asking the server for its context window is not spending."""
+    return sum(r.path in ("/v1/chat/completions", "/v1/messages") for r in fake.requests)
 
 
 # --- the server's budgets -------------------------------------------------------------

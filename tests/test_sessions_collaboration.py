@@ -65,7 +65,7 @@ async def test_collaborators_share_the_session_and_their_approvals_are_attribute
     bob = _as("bob-token", jp_fetch, jp_ws_fetch)
     script = new_script(fake)
     script.planner(plan("Load", "Sum"))
-    script.coder(propose("x = 40"), propose("x + 2"), finish("It is 42."))
+    script.coder(propose("x = 40"), propose("x + 2", task_id="t2"), finish("It is 42."))
     script.reviewer(review(), review())
 
     session = await alice.create_session("shared.ipynb")

@@ -3,7 +3,7 @@
 Budgets (``AgentSettings.budget_*``) cap what one run, one session, or the whole server
 since local midnight may spend, in US dollars or in tokens (input + output). Before a
 call, its cost is estimated from the assembled prompt's tokens plus an expected answer
-(the model's ``max_output_tokens`` when configured, else ``EXPECTED_OUTPUT_TOKENS``) at
+(``EXPECTED_OUTPUT_TOKENS``, or the model's ``max_output_tokens`` when that is lower) at
 the model's price; if what was spent plus that estimate would pass a budget, the call
 is not made and ``BudgetExceeded`` stops the run (the session reports it as an
 ``error`` event with code ``budget_exceeded`` and ends the run ``stopped``).
@@ -95,7 +95,13 @@ def estimate_call(
         input_tokens = estimate_messages(built) + estimate_tools(tools)
     options = getattr(model, "options", None)
     cap = getattr(options, "max_output_tokens", None)
-    output_tokens = cap if isinstance(cap, int) and cap > 0 else EXPECTED_OUTPUT_TOKENS
+    # The cap is a ceiling, not a forecast: counting all of it would stop runs whose
+    # answers are a few hundred tokens long.
+    output_tokens = (
+        min(cap, EXPECTED_OUTPUT_TOKENS)
+        if isinstance(cap, int) and cap > 0
+        else EXPECTED_OUTPUT_TOKENS
+    )
     cost = cost_for(
         model.model,
         Usage(input_tokens=input_tokens, output_tokens=output_tokens),
