@@ -18,6 +18,7 @@ import { cardLabel } from '../components/cardText';
 import { ICellView, pendingCells } from '../state/viewState';
 import { IUIServices, UIServices, useServices, useTrans } from '../uiContext';
 import { findAgentCell, findAnchor, findPanel } from './agentCells';
+import { focusCellEditor } from './sessionNotebook';
 
 const HOST_CLASS = 'jp-CodeAgent-inline-host';
 const RISK_ATTRIBUTE = 'data-codeagent-risk';
@@ -67,12 +68,7 @@ export async function editInPlace(
     shared.setSource(cell.source);
   }
   app.shell.activateById(panel.id);
-  const notebook = panel.content;
-  notebook.activeCellIndex = index;
-  notebook.deselectAll();
-  await notebook.scrollToCell(notebook.widgets[index]);
-  notebook.mode = 'edit';
-  notebook.widgets[index].editor?.focus();
+  await focusCellEditor(panel.content, index);
   return { original };
 }
 

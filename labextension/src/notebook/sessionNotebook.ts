@@ -4,7 +4,7 @@
  */
 
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import type { INotebookTracker } from '@jupyterlab/notebook';
+import type { INotebookTracker, Notebook } from '@jupyterlab/notebook';
 
 import { findAgentCell, findPanel } from './agentCells';
 
@@ -46,14 +46,22 @@ export async function revealAgentCell(
     return 'This cell is not in the notebook (was it deleted?).';
   }
   app.shell.activateById(panel.id);
-  const notebook = panel.content;
+  await focusCellEditor(panel.content, index);
+  return null;
+}
+
+/**
+ * Put the cursor in a cell's editor. A windowed notebook creates the editor of a cell
+ * scrolled into view only later, so wait for it: focusing too early does nothing.
+ */
+export async function focusCellEditor(notebook: Notebook, index: number): Promise<void> {
   notebook.activeCellIndex = index;
   notebook.deselectAll();
   const cell = notebook.widgets[index];
   await notebook.scrollToCell(cell);
+  await cell.ready;
   notebook.mode = 'edit';
   cell.editor?.focus();
-  return null;
 }
 
 /** The kernel id of the open notebook at `path` (waits a while for its session). */
