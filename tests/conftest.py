@@ -7,9 +7,13 @@ take them over onto a loop the server is not running on).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from agent_harness import Api
+
+from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -30,6 +34,20 @@ def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
             "allow_unauthenticated_access": False,
         },
     }
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeModelServer]:
+    """The scripted fake model server on loopback, one per test module (script it with
+    ``agent_harness.new_script``)."""
+    with FakeModelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
+    """The extension's REST and WebSocket API as the test user."""
+    return Api(jp_fetch, jp_ws_fetch)
 
 
 _MODEL_ENV_PREFIXES = ("CODEAGENT_", "OPENAI_", "ANTHROPIC_")

@@ -12,14 +12,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_codeagent.store import SessionStore
 from jupyter_codeagent.testing.agent_script import call, finish, plan, propose, review, text
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 from jupyter_codeagent.testing.fake_script import FakeReply
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -35,11 +28,6 @@ def jp_server_config(
     config.update(extra_config)
     jp_server_config["CodeAgentExtension"] = config
     return jp_server_config
-
-
-@pytest.fixture
-def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
-    return Api(jp_fetch, jp_ws_fetch)
 
 
 async def _error(coro: Any) -> tuple[int, dict[str, Any]]:

@@ -24,7 +24,6 @@ from jupyter_codeagent.testing.agent_script import (
     review,
     text,
 )
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 from jupyter_codeagent.testing.fake_script import FakeReply, FakeToolCall
 
 REPLIES = Path(__file__).parent / "fixtures" / "real_replies"
@@ -37,12 +36,6 @@ def recorded(case: str, temperature: float = 0.0) -> str:
         if entry["case"] == case and entry["temperature"] == temperature:
             return str(entry["response"]["choices"][0]["message"]["content"])
     raise KeyError(case)
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -18,16 +18,9 @@ from jupyter_codeagent.testing.agent_script import (
     review,
     text,
 )
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 from jupyter_codeagent.testing.fake_script import FakeReply, FakeToolCall
 
 CSV = "region,revenue\nnorth,120\nsouth,80\nnorth,30\neast,55\n"
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -11,24 +11,12 @@ from tornado.httpclient import HTTPClientError
 from tornado.websocket import WebSocketClosedError
 
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture
 def jp_server_config(jp_server_config: dict[str, Any], fake: Any) -> dict[str, Any]:
     jp_server_config["CodeAgentExtension"] = model_config(fake, "openai", "always")
     return jp_server_config
-
-
-@pytest.fixture
-def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
-    return Api(jp_fetch, jp_ws_fetch)
 
 
 async def _refused(coro: Any) -> tuple[int, dict[str, Any]]:

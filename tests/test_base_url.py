@@ -16,7 +16,6 @@ from agent_harness import Api, model_config, new_script
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 
 BASE_URL = "/user/alice/"
 
@@ -24,12 +23,6 @@ BASE_URL = "/user/alice/"
 @pytest.fixture
 def jp_base_url() -> str:
     return BASE_URL
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -17,17 +17,10 @@ from jupyter_codeagent.errors import BadRequest
 from jupyter_codeagent.models import PRICES, Price
 from jupyter_codeagent.settings import AgentSettings, Settings
 from jupyter_codeagent.testing.agent_script import plan, text
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 from jupyter_codeagent.testing.fake_script import FakeReply
 
 # Each scripted call reports this many tokens, so what is spent is known exactly.
 BIG = FakeReply(text="A long answer.", input_tokens=5_000, output_tokens=100)
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -41,11 +34,6 @@ def jp_server_config(
 ) -> dict[str, Any]:
     jp_server_config["CodeAgentExtension"] = model_config(fake, "openai", "always", **budgets)
     return jp_server_config
-
-
-@pytest.fixture
-def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
-    return Api(jp_fetch, jp_ws_fetch)
 
 
 async def _run(

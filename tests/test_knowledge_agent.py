@@ -19,7 +19,6 @@ from jupyter_codeagent.testing.agent_script import (
     review,
     text,
 )
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 
 GLOSSARY = """# Glossary
 
@@ -30,12 +29,6 @@ GLOSSARY = """# Glossary
 Sales regions are north, south and east (REGION-DEF).
 """
 CSV = "region,revenue\nnorth,120\nsouth,80\nnorth,30\neast,55\n"
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture

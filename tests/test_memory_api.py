@@ -18,13 +18,6 @@ from jupyter_codeagent.testing.agent_script import (
     review,
     text,
 )
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -43,11 +36,6 @@ def jp_server_config(
 ) -> dict[str, Any]:
     jp_server_config["CodeAgentExtension"] = model_config(fake, provider, "never", **memory_config)
     return jp_server_config
-
-
-@pytest.fixture
-def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
-    return Api(jp_fetch, jp_ws_fetch)
 
 
 def _store(jp_serverapp: Any) -> Any:

@@ -12,15 +12,8 @@ import pytest
 from agent_harness import Api, model_config, new_script
 
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 
 pytest.importorskip("jupyter_server_ydoc")
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -71,11 +71,6 @@ def jp_server_config(
 
 
 @pytest.fixture
-def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
-    return Api(jp_fetch, jp_ws_fetch)
-
-
-@pytest.fixture
 def outside_dir() -> Iterator[Path]:
     """A folder outside the server root and outside /tmp (which the sandbox replaces)."""
     folder = Path(tempfile.mkdtemp(prefix="codeagent-e2e-outside-", dir="/var/tmp"))

@@ -19,7 +19,6 @@ from jupyter_server.auth.identity import IdentityProvider, User
 from tornado.httpclient import HTTPClientError
 
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 
 USERS = {"alice-token": "alice", "bob-token": "bob"}
 
@@ -35,12 +34,6 @@ class TwoUsers(IdentityProvider):
 @pytest.fixture
 def jp_base_url() -> str:
     return "/user/alice/"  # Alice's server on the hub, which Bob was given access to
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture

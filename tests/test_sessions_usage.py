@@ -9,14 +9,7 @@ import pytest
 from agent_harness import Api, model_config, new_script
 
 from jupyter_codeagent.models import PRICES, Price
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 from jupyter_codeagent.testing.fake_script import FakeReply
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -28,11 +21,6 @@ def provider() -> str:
 def jp_server_config(jp_server_config: dict[str, Any], fake: Any, provider: str) -> dict[str, Any]:
     jp_server_config["CodeAgentExtension"] = model_config(fake, provider, "always")
     return jp_server_config
-
-
-@pytest.fixture
-def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
-    return Api(jp_fetch, jp_ws_fetch)
 
 
 def _run_figures(run: dict[str, Any]) -> tuple[int, int, int, int, int]:

@@ -11,24 +11,12 @@ from agent_harness import Api, model_config, new_script, tool_results_text
 from tornado.httpclient import HTTPClientError
 
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture
 def jp_server_config(jp_server_config: dict[str, Any], fake: Any) -> dict[str, Any]:
     jp_server_config["CodeAgentExtension"] = model_config(fake, "openai", "always")
     return jp_server_config
-
-
-@pytest.fixture
-def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
-    return Api(jp_fetch, jp_ws_fetch)
 
 
 LONG = "print('x' * 3000)"

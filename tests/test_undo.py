@@ -17,7 +17,6 @@ from agent_harness import Api, EventReader, model_config, new_script
 from tornado.httpclient import HTTPClientError
 
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 
 SETUP = (
     "import pandas as pd\n"
@@ -25,12 +24,6 @@ SETUP = (
     "original = df\n"
     "rows = [1, 2, 3]\n"
 )
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -44,11 +37,6 @@ def jp_server_config(jp_server_config: dict[str, Any], fake: Any, approval: str)
     config = model_config(fake, "openai", approval, undo_copy_limit=1)
     jp_server_config["CodeAgentExtension"] = config
     return jp_server_config
-
-
-@pytest.fixture
-def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
-    return Api(jp_fetch, jp_ws_fetch)
 
 
 class Kernel:

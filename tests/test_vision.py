@@ -35,7 +35,6 @@ from jupyter_codeagent.models.openai_model import to_openai_messages
 from jupyter_codeagent.models.vision import known_vision_model, sees_images
 from jupyter_codeagent.settings import ModelSettings
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 
 CHART = (
     "import matplotlib\nimport matplotlib.pyplot as plt\n"
@@ -198,12 +197,6 @@ def test_many_charts_keep_only_the_last_few_within_budget() -> None:
 
 
 # --- end to end: a matplotlib cell, real kernel, real SDKs ---------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture

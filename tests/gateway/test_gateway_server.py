@@ -18,7 +18,6 @@ from jupyter_server.gateway.managers import GatewayMappingKernelManager, Gateway
 
 from jupyter_codeagent.kernel import KernelBridge
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 from jupyter_codeagent.testing.fake_script import FakeReply, FakeToolCall
 
 from .conftest import KernelGateway
@@ -30,12 +29,6 @@ DATA = (
     "df.shape"
 )
 TOTALS = "totals = df.groupby('region')['revenue'].sum()\nprint(totals.to_dict())"
-
-
-@pytest.fixture(scope="module")
-def fake() -> Any:
-    with FakeModelServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -51,11 +44,6 @@ def jp_server_config(jp_server_config: dict[str, Any], fake: Any, approval: str)
         fake, "openai", approval, remote_kernels_isolated=True
     )
     return jp_server_config
-
-
-@pytest.fixture
-def api(jp_fetch: Any, jp_ws_fetch: Any) -> Api:
-    return Api(jp_fetch, jp_ws_fetch)
 
 
 def _agent_cells(root: Path) -> list[Any]:
