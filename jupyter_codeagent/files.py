@@ -147,6 +147,12 @@ def _resolve_folder(root_dir: str, folder: str) -> str:
         return root
     relative = resolve_notebook_path(root_dir, folder)
     full = os.path.join(root, relative)
+    if os.path.isfile(full) and _inside(root, full):
+        # Small models pass a file to list_files: say what to do instead.
+        raise NotFound(
+            f"'{relative}' is a file, not a folder ({os.path.getsize(full):,} bytes). Read its "
+            f"first lines with preview_file(path='{relative}'), or load it in a cell."
+        )
     if not os.path.isdir(full):
         raise NotFound(f"No folder '{relative}' under the server root.")
     return full

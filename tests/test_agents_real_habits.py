@@ -177,6 +177,80 @@ async def test_a_task_is_done_only_once_its_cell_ran(api: Api, fake: Any) -> Non
     assert [t["status"] for t in tasks] == ["done", "skipped"]
 
 
+async def test_a_block_for_a_non_danger_is_a_revision_the_user_settles(api: Api, fake: Any) -> None:
+    """Seen with Qwen2.5-Coder-0.5B: the reviewer "blocks" a harmless read_csv (risk
+    medium, "it does not check the row count"), the coder proposes the same code again;
+    every cell was blocked and nothing ran. A block without danger is a revision; the
+    same code proposed again is not reviewed again but goes to the user, who decides."""
+    script = new_script(fake)
+    script.planner(plan("Count rows"))
+    code = "import pandas as pd\ndf = pd.read_csv('titanic.csv')\nprint(len(df))"
+    script.coder(propose(code, task_id="t1"), propose(code, task_id="t1"))
+    script.coder(finish("titanic.csv has 3 rows."))
+    not_a_danger = "The code does not run because it does not check the row count."
+    script.reviewer(review("block", "medium", not_a_danger))
+    session_id, events = await _start(api, "How many rows does titanic.csv have?")
+    proposed = await events.until_type("cell_proposed")
+    assert proposed["needs_approval"] and proposed["review"]["verdict"] == "revise"
+    assert proposed["review"]["comments"] == not_a_danger
+    await api.approve(session_id, proposed["cell_id"])
+    finished = await events.until_type("run_finished")
+    assert finished["status"] == "done" and finished["summary"] == "titanic.csv has 3 rows."
+    calls = script.requests_of("coder")
+    assert '"decision":"revise"' in tool_results_text(calls[1]).replace(" ", "")
+    assert len(script.requests_of("reviewer")) == 1  # the same code was not reviewed again
+    cells = (await api.get(session_id))["cells"]
+    assert [c["status"] for c in cells] == ["done"]
+
+
+async def test_under_never_a_disputed_cell_still_asks(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(plan("Count rows"))
+    script.coder(propose("print(1)", task_id="t1"), propose("print(1)", task_id="t1"))
+    script.coder(finish("Done."))
+    script.reviewer(review("revise", "low", "Print 2 instead."))
+    session_id = (await api.create_session())["id"]
+    events = await api.events(session_id)
+    body = {"text": "print one", "settings": {"approval": "never"}}
+    await api.call("POST", "sessions", session_id, "messages", body=body)
+    proposed = await events.until_type("cell_proposed")
+    assert proposed["needs_approval"]  # fail closed: the reviewer's doubt stands
+    await api.reject(session_id, proposed["cell_id"], "no")
+    await events.until_type("run_finished")
+
+
+async def test_code_the_user_rejected_is_not_proposed_again(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(plan("Count rows"))
+    script.coder(propose("print(1)", task_id="t1"), propose("print(1)", task_id="t1"))
+    script.coder(finish("Gave up."))
+    script.reviewer(review())
+    session_id, events = await _start(api, "print one")
+    proposed = await events.until_type("cell_proposed")
+    await api.reject(session_id, proposed["cell_id"], "not that")
+    await events.until_type("run_finished")
+    calls = script.requests_of("coder")
+    assert "This exact code was already turned down in this run (the user: not that)" in (
+        tool_results_text(calls[2])
+    )
+    assert len(events.of_type("cell_proposed")) == 1
+
+
+async def test_a_high_risk_block_stands(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(plan("Clean"))
+    script.coder(propose("import os\nprint(os.getcwd())", task_id="t1"))
+    script.coder(call("update_task", task_id="t1", status="failed", note="blocked"))
+    script.coder(finish("Could not."))
+    script.reviewer(review("block", "high", "It sends the data to an unknown server."))
+    script.planner(text("Nothing else to try."))
+    _, events = await _start(api, "clean up")
+    blocked = await events.until_type("cell_blocked")
+    assert "Blocked by the reviewer" in blocked["reason"]
+    await events.until_type("run_finished")
+    assert len(script.requests_of("reviewer")) == 1
+
+
 async def test_a_run_without_code_says_so(api: Api, fake: Any) -> None:
     """The coder gives up without proposing anything: the summary says no code ran."""
     script = new_script(fake)
@@ -254,6 +328,7 @@ async def test_files_are_in_the_context_and_readable_inside_the_root_only(
                 FakeToolCall("list_files", {}),
                 FakeToolCall("preview_file", {"path": "titanic.csv", "lines": 2}),
                 FakeToolCall("preview_file", {"path": "../../etc/passwd"}),
+                FakeToolCall("list_files", {"folder": "titanic.csv"}),  # seen with Qwen 0.5B
             ]
         ),
         text("It holds names and ages."),
@@ -266,6 +341,8 @@ async def test_files_are_in_the_context_and_readable_inside_the_root_only(
     assert "- titanic.csv (30 B)" in results
     assert "name,age\nann,31\n[...]" in results
     assert "leads outside the server root" in results
+    assert "'titanic.csv' is a file, not a folder (30 bytes)" in results
+    assert "preview_file(path='titanic.csv')" in results
 
 
 @pytest.mark.parametrize("extra", [{"max_tool_calls": 1}])

@@ -178,3 +178,52 @@ def test_breakpoints_stay_within_the_limit_and_leave_the_input_alone() -> None:
     assert count_breakpoints({"tools": tools, "system": system, "messages": messages}) == 0
     only_messages = add_cache_breakpoints([], [], messages)
     assert only_messages[2][0]["content"][0]["cache_control"] == EPHEMERAL
+
+
+# --- an answer that loops ---------------------------------------------------------------
+
+LOOP = "Let me check the data again.\n"
+
+
+@pytest.mark.asyncio
+async def test_a_looping_answer_is_cut_short(server: FakeModelServer) -> None:
+    """A small local model repeating one line until max_tokens: the stream is closed once
+    the repetition is certain, the answer keeps what came before it."""
+    looping = "The file has 40 rows.\n" + LOOP * 2_000  # 58,000 characters
+    server.enqueue(FakeReply(text=looping), FakeReply(text="fine"))
+    async with make("openai", server) as chat:
+        events = await collect(chat, [UserMessage(content="rows?")])
+        last = events[-1]
+        assert isinstance(last, StreamFinished)
+        answer = last.response.message.content
+        assert answer.startswith("The file has 40 rows.\n" + LOOP)
+        assert len(answer) < 2_000  # cut within a few hundred characters of certainty
+        assert last.response.stop_reason == "max_tokens"
+        # The connection is usable for the next call.
+        assert (await chat.complete([UserMessage(content="again")])).message.content == "fine"
+
+
+@pytest.mark.asyncio
+async def test_a_looping_tool_call_is_cut_short(server: FakeModelServer) -> None:
+    code = "import pandas as pd\n" + "df = df.dropna()\n" * 3_000
+    server.enqueue(FakeReply(tool_calls=[FakeToolCall("propose_cell", {"code": code})]))
+    async with make("openai", server) as chat:
+        last = (await collect(chat, [UserMessage(content="clean")], [SPEC]))[-1]
+    assert isinstance(last, StreamFinished)
+    assert last.response.stop_reason == "max_tokens"
+    assert len(server.requests) == 1
+
+
+def test_repetition_is_told_from_ordinary_text() -> None:
+    from jupyter_codeagent.models.repetition import WINDOW, repeats
+
+    assert repeats((LOOP * 100)[-WINDOW:])
+    assert repeats(("0, " * 400)[-WINDOW:])
+    ordinary = [
+        "\n".join(f"df['c{i}'] = df['c{i}'].fillna({i})" for i in range(60)),
+        " " * WINDOW,  # indentation and blank lines are not a loop
+        "\n".join(f"| {i} | {i * i} |" for i in range(80)),
+        "x" * 3 + "\n" + "The mean age is 31.2, the median 30, and 14 passengers survived. " * 3,
+    ]
+    for text in ordinary:
+        assert not repeats(text[-WINDOW:]), text[:60]

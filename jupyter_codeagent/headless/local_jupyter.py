@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_server.services.contents.filemanager import AsyncFileContentsManager
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.services.sessions.sessionmanager import SessionManager
@@ -29,7 +32,13 @@ class LocalJupyter:
         # Its "notebook is not trusted" warnings are about a browser's trust UI, which a
         # terminal run does not have: keep them out of the user's output.
         self.contents_manager = AsyncFileContentsManager(root_dir=root_dir, log=_contents_log)
-        self.kernel_manager = AsyncMappingKernelManager(root_dir=root_dir)
+        # Connection files (they hold the kernel's signing key) go where Jupyter keeps
+        # them, never beside the user's notebook (the default is the current folder).
+        runtime_dir = jupyter_runtime_dir()
+        os.makedirs(runtime_dir, mode=0o700, exist_ok=True)
+        self.kernel_manager = AsyncMappingKernelManager(
+            root_dir=root_dir, connection_dir=runtime_dir, kernel_spec_manager=KernelSpecManager()
+        )
         # In memory: the headless run is the only client of these sessions.
         self.session_manager = SessionManager(
             kernel_manager=self.kernel_manager,

@@ -7,6 +7,7 @@ server (Ollama, vLLM, LM Studio, Azure OpenAI) speaks it; only the base URL chan
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +36,7 @@ from jupyter_codeagent.models.messages import (
     UserMessage,
 )
 from jupyter_codeagent.models.pricing import cost_for
+from jupyter_codeagent.models.repetition import RepetitionWatch
 from jupyter_codeagent.models.retry import (
     PolicyBackoff,
     RetryPolicy,
@@ -43,6 +45,8 @@ from jupyter_codeagent.models.retry import (
 )
 from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Transient
 from jupyter_codeagent.settings import ModelSettings
+
+log = logging.getLogger(__name__)
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Local servers take any key, but the SDK refuses to start without one.
@@ -153,6 +157,8 @@ class OpenAIChatModel(SdkChatModel):
         finish_reason: str | None = None
         usage: Any = None
         model = self.model
+        watch = RepetitionWatch()
+        cut = False
         try:
             async for chunk in stream:
                 model = chunk.model or model
@@ -171,6 +177,12 @@ class OpenAIChatModel(SdkChatModel):
                         partial.add(part.id, part.function)
                     if choice.finish_reason:
                         finish_reason = choice.finish_reason
+                    elif watch.looping(_streamed(delta)):
+                        log.warning("%s: the answer repeats itself; cut short", self.model)
+                        finish_reason = "length"
+                        cut = True
+                if cut:
+                    break  # closing the stream (below) stops the generation
         except Exception as exc:
             raise self._interrupted(exc) from None
         finally:
@@ -242,6 +254,13 @@ class OpenAIChatModel(SdkChatModel):
         if isinstance(exc, json.JSONDecodeError):
             return ModelResponseError(f"The {self.label} sent malformed JSON.")
         return None
+
+
+def _streamed(delta: Any) -> str:
+    """The new characters of a streamed delta: its text and tool-call arguments."""
+    parts = [delta.content or ""]
+    parts.extend(part.function.arguments or "" for part in delta.tool_calls or () if part.function)
+    return "".join(parts)
 
 
 def usage_of(usage: Any) -> Usage:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
+from ..errors import ToolError
 from ..events import Finding, MessagePosted, Review, Variable, VariablesChanged
 from ..kernel import NamespaceDiff
 from ..safety import RiskReport, SessionFacts, analyze_code_async, cell_io, decide
@@ -55,6 +56,21 @@ async def propose_cell(
     task = find_task(run, task_id) if task_id else current_task(run)
     explanation = explanation.strip()
     replaces = replaces.strip()
+    declined = run.declined.get(_normalised(code))
+    if declined is not None:
+        why, revision = declined
+        if revision is None:  # blocked, or the user said no: not again
+            raise ToolError(
+                f"This exact code was already turned down in this run ({why}). Change "
+                "it, or mark the task 'failed' with update_task and tell the user why."
+            )
+        # The coder stands by code the reviewer wanted changed: the user settles it
+        # (an unresolved revision waits for the user under every policy).
+        run.review_rounds = 0
+        report = await analyze(run, code)
+        return await _gate(
+            run, code, explanation, task.id if task else None, report, revision, replaces or None
+        )
     report = await analyze(run, code)
     if report.blocking:
         review = CellReview(
@@ -67,9 +83,13 @@ async def propose_cell(
             task_title=task.title if task else "",
             report=report,
         )
-        review = await run.review(run, request)
+        review = block_only_for_danger(await run.review(run, request), report)
+    if review.verdict in ("revise", "block"):
+        why = f"the reviewer: {review.comments or review.verdict}"
+        run.declined[_normalised(code)] = (why, review if review.verdict == "revise" else None)
     if review.verdict == "revise" and run.review_rounds < run.settings.agents.max_review_rounds:
         run.review_rounds += 1
+        run.progress += 1  # the same code proposed again is an answer, not a repeat
         run.emit(
             MessagePosted(
                 role="assistant", agent="reviewer", text=review.comments, reviewed_code=code
@@ -163,6 +183,7 @@ async def _gate(
         audit.decided(subject, outcome="stopped", approved_by=None)
         raise
     if decision.action == "reject":
+        run.declined[_normalised(code)] = (f"the user: {decision.reason or 'rejected'}", None)
         await cells.rejected(cell_id, decision.reason)
         audit.decided(
             subject, outcome="rejected", detail=decision.reason or "", approved_by=decision.user
@@ -333,6 +354,21 @@ async def _variables_changed(
         )
         if names
     }
+
+
+def _normalised(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
+
+
+def block_only_for_danger(review: CellReview, report: RiskReport) -> CellReview:
+    """A reviewer's block stands for danger: a high risk, or something the analyzer
+    flagged. Small models also "block" code they merely find wrong or incomplete (risk
+    low or medium, nothing flagged), which left every cell blocked and nothing run; that
+    is a revision. It stays fail-closed: a revision the coder does not resolve goes to
+    the user under every approval policy, it never runs unattended."""
+    if review.verdict != "block" or review.risk == "high" or report.risk != "low":
+        return review
+    return replace(review, verdict="revise")
 
 
 def _card(report: RiskReport, review: CellReview) -> Review:

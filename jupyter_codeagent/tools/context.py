@@ -143,6 +143,9 @@ class RunContext:
     finished: bool = False
     #: Review rounds of the cell being proposed (a revision sends it back to the coder).
     review_rounds: int = 0
+    #: Code turned down in this run, whitespace-normalised → (why, the reviewer's
+    #: "revise" when that was all): proposed again unchanged, it is not reviewed again.
+    declined: dict[str, tuple[str, CellReview | None]] = field(default_factory=dict)
     #: Files the session read and wrote, names its agent cells created.
     facts: SessionFactsLog = field(default_factory=SessionFactsLog)
     #: The session's memory tiers, prepared when the run starts.
