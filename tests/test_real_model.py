@@ -90,6 +90,9 @@ async def test_a_real_model_answers_from_the_data_or_says_it_could_not(
             break
     ran = [e for e in events.of_type("cell_executed") if e["status"] == "ok"]
     summary = event.get("summary") or ""
+    if event["status"] == "stopped" and not summary:  # the step limit: what cells printed
+        said = [e["text"] for e in events.of_type("message") if e.get("agent") == "coder"]
+        summary = said[-1] if said else ""
     print(  # the record of what a real model did, for the closing note
         f"\nQ: {question}\n  status={event['status']} cells_ok={len(ran)} "
         f"no_code_ran={event.get('no_code_ran')} right={answer in summary}\n  A: {summary[:300]}"

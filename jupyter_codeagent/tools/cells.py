@@ -265,6 +265,13 @@ async def _execute(
         body["note"] = "The user edited the cell before running it; the code that ran:\n" + source
     if changes:
         body["variables_changed"] = changes
+    # Said in every result: small models otherwise keep proposing cells and never finish.
+    body["next"] = (
+        "If this output answers the task, mark it done with update_task; once every task "
+        "is done, call finish with the answer and its figures. Else propose the next cell."
+        if result.status == "ok"
+        else "Fix the error and propose the corrected cell, or mark the task failed."
+    )
     if images:
         body["images"] = f"{len(images)} image(s) of the outputs attached: look at them"
         return ToolReply(text=as_json(body), images=images)
