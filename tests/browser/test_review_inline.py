@@ -30,6 +30,7 @@ __all__ = ["fake", "lab"]
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 BROKEN = "total = 10\ntotal / 0"
 FIXED = "total = 10\ntotal / 4"
+FIXED_AGAIN = "total = 10\nprint(total / 4)"
 
 
 def notebook_sources(page: Any) -> list[str]:
@@ -172,7 +173,9 @@ def test_a_change_edited_in_place_runs_as_edited_and_a_reject_restores_the_cell(
     script = new_script(fake)
     script.planner(plan("Fix it"))
     change = {"code": FIXED, "explanation": "Four.", "task_id": "t1", "replaces": "to-edit"}
-    script.coder(call("propose_cell", **change), call("propose_cell", **change), finish("ok"))
+    # Rejected code is not proposed again unchanged (it would be refused): a second version.
+    again = {**change, "code": FIXED_AGAIN}
+    script.coder(call("propose_cell", **change), call("propose_cell", **again), finish("ok"))
     script.reviewer(review(), review())
     open_notebook(page, lab, "edit.ipynb")
     open_sidebar(page)
@@ -205,4 +208,4 @@ def test_a_change_edited_in_place_runs_as_edited_and_a_reject_restores_the_cell(
     assert "edited by you" in ran.inner_text()
     assert "mine" in ran.locator(".jp-CodeAgent-output").inner_text()
     wait_run_status(page, "done")
-    assert notebook_sources(page) == [FIXED + "\nprint('mine')"]
+    assert notebook_sources(page) == [FIXED_AGAIN + "\nprint('mine')"]
