@@ -436,3 +436,22 @@ async def test_the_reviewer_reports_analysis_pitfalls_as_findings(api: Api, fake
     assert "leaking from the test set" in reviewer_prompt
     await api.approve(session_id, proposed["cell_id"])
     assert (await events.until_type("run_finished"))["status"] == "done"
+
+
+async def test_a_coder_that_stops_without_finishing_leaves_what_its_cells_printed(
+    api: Api, fake: Any
+) -> None:
+    """Seen with Qwen2.5-Coder-0.5B: the right cell ran, then the model never called
+    finish. The summary is what the cells printed, and says the agents wrote none."""
+    script = new_script(fake)
+    script.planner(plan("Count rows"))
+    script.coder(propose("print(40)", task_id="t1"))
+    idle = FakeReply(tool_calls=[FakeToolCall("inspect_variable", {"name": "nothing"})])
+    script.otherwise("coder", lambda request: idle)
+    script.reviewer(review())
+    session_id, events = await _start(api, "How many rows does titanic.csv have?")
+    finished = await _approve_all(api, session_id, events)
+    assert finished["status"] == "done" and not finished.get("no_code_ran")
+    summary = finished["summary"]
+    assert summary.startswith("The agents ended without a summary. What the cells showed:")
+    assert "40" in summary

@@ -54,7 +54,9 @@ async def run_request(run: RunContext) -> RunOutcome:
         if partial:
             run.emit(MessagePosted(role="assistant", agent="coder", text=partial))
         raise
-    summary = run.summary or partial_answer(run) or "The run ended without a summary."
+    summary = (
+        run.summary or partial_answer(run, cut_off=False) or "The run ended without a summary."
+    )
     return RunOutcome(summary=summary, agent="coder", computed=run.ran_ok())
 
 

@@ -67,11 +67,17 @@ def needs_data(request: str, names: set[str]) -> bool:
     return bool(_DATA_WORDS.search(request))
 
 
-def partial_answer(run: RunContext) -> str | None:
-    """What the run's cells printed, for a run cut off before its summary."""
+def partial_answer(run: RunContext, *, cut_off: bool = True) -> str | None:
+    """What the run's cells printed, for a run cut off before its summary (``cut_off``)
+    or one whose agents ended without writing one."""
     if not run.results:
         return None
-    lines = ["The run stopped before it could finish. What its cells showed so far:"]
+    first = (
+        "The run stopped before it could finish. What its cells showed so far:"
+        if cut_off
+        else "The agents ended without a summary. What the cells showed:"
+    )
+    lines = [first]
     for result in run.results[-5:]:
         task = run.plan.find(result.task_id) if result.task_id else None
         label = f"task {task.id} ({task.title})" if task else f"cell {result.cell_id}"
