@@ -301,6 +301,7 @@ def test_a_normal_user_gets_the_same_sandbox_and_a_process_limit() -> None:
             private_dir=str(base / "ipc"),
             connection_file=str(base / "conn.json"),
             hidden=(str(base / "home/.ssh"),),
+            needed=(os.path.dirname(LAUNCHER),),  # as the provisioner does (a checkout in /tmp)
         )
         code = f"""
 import os

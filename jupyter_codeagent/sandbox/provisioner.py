@@ -28,7 +28,7 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Int, List, Unicode, default
 
 from .cgroups import KernelCgroup, create_kernel_cgroup, own_memory_limit
-from .command import SandboxSpec, sandboxed_command
+from .command import LAUNCHER, SandboxSpec, sandboxed_command
 from .environment import sandbox_environment, without_secrets
 from .install import current_policy
 from .limits import ResourceLimits, parse_memory, physical_memory
@@ -191,7 +191,13 @@ class SandboxProvisioner(LocalProvisioner):
             [*policy.hidden_paths, os.path.dirname(connection_file), *self._server_dirs()]
         )
         executable = shutil.which(cmd[0], path=env.get("PATH")) if cmd else None
-        needed = [*python_paths(), *env.get("PYTHONPATH", "").split(os.pathsep)]
+        # The launcher runs inside the sandbox: its folder stays visible even when this
+        # package lives under a folder the sandbox masks (a checkout in /tmp).
+        needed = [
+            os.path.dirname(LAUNCHER),
+            *python_paths(),
+            *env.get("PYTHONPATH", "").split(os.pathsep),
+        ]
         home = env.get("HOME") or os.path.expanduser("~")
         ipython_dir = env.get("IPYTHONDIR") or os.path.join(home, ".ipython")
         if executable:
