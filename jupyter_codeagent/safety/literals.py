@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import string
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -57,23 +58,23 @@ def literal_string(node: ast.AST) -> str | None:
     return None
 
 
-class LiteralReader:
+class LiteralReader(ABC):
     """Strings and paths of expressions. Subclasses provide resolution and constants."""
 
     @property
-    def tainted(self) -> set[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def tainted(self) -> set[str]: ...
 
     def __init__(self) -> None:
         self._template_memo: dict[str, str | None] = {}
         self._path_memo: dict[str, PathValue | None] = {}
         self._busy: set[str] = set()
 
-    def resolve(self, node: ast.AST, depth: int = 0) -> str | None:
-        raise NotImplementedError
+    @abstractmethod
+    def resolve(self, node: ast.AST, depth: int = 0) -> str | None: ...
 
-    def constant(self, name: str) -> ast.expr | None:
-        raise NotImplementedError
+    @abstractmethod
+    def constant(self, name: str) -> ast.expr | None: ...
 
     # --- strings ----------------------------------------------------------------------
 
