@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,6 @@ import nbformat
 import pytest
 
 from jupyter_codeagent.testing.agent_script import (
-    RoleScript,
     call,
     finish,
     plan,
@@ -24,10 +23,10 @@ from jupyter_codeagent.testing.agent_script import (
     review,
     text,
 )
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
 from jupyter_codeagent.testing.fake_script import FakeReply, FakeToolCall
 
 from .conftest import LabServer
+from .review_helpers import fake, lab, new_script
 from .sidebar_helpers import (
     SIDEBAR,
     TIMEOUT,
@@ -35,7 +34,6 @@ from .sidebar_helpers import (
     api,
     card,
     messages,
-    model_env,
     open_notebook,
     open_sidebar,
     send,
@@ -45,31 +43,12 @@ from .sidebar_helpers import (
 )
 
 pytestmark = pytest.mark.browser
+__all__ = ["fake", "lab"]  # fixtures, used by name
 
-CSV = "region,revenue\nnorth,120\nsouth,80\nnorth,30\neast,55\n"
 LOAD = "import pandas as pd\ndf = pd.read_csv('sales.csv')\ndf.shape"
 TOTALS = "totals = df.groupby('region')['revenue'].sum()\nprint(totals.to_dict())"
 EDITED = "totals = df.groupby('region')['revenue'].max()\nprint('edited', totals.to_dict())"
 PLOT = "df.plot(kind='bar')"
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeModelServer]:
-    with FakeModelServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def lab(module_lab_factory: Callable[..., LabServer], fake: FakeModelServer) -> LabServer:
-    server = module_lab_factory(env=model_env(fake))
-    (server.root / "sales.csv").write_text(CSV)
-    return server
-
-
-def new_script(fake: FakeModelServer) -> RoleScript:
-    script = RoleScript()
-    fake.responder = script
-    return script
 
 
 def test_full_analysis_approve_edit_reject(page: Any, lab: LabServer, fake: Any) -> None:

@@ -8,13 +8,12 @@ their outputs while they run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from jupyter_codeagent.testing.agent_script import RoleScript, finish, plan, propose, review
-from jupyter_codeagent.testing.fake_model_server import FakeModelServer
+from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
 
 from .conftest import LabServer
 from .notebook_helpers import (
@@ -32,6 +31,7 @@ from .notebook_helpers import (
     wait_for_file,
     wait_view_statuses,
 )
+from .review_helpers import fake, lab, new_script
 from .sidebar_helpers import (
     SIDEBAR,
     TIMEOUT,
@@ -48,30 +48,11 @@ from .sidebar_helpers import (
 )
 
 pytestmark = pytest.mark.browser
+__all__ = ["fake", "lab"]  # fixtures, used by name
 
-CSV = "region,revenue\nnorth,120\nsouth,80\nnorth,30\neast,55\n"
 LOAD = "import pandas as pd\ndf = pd.read_csv('sales.csv')\nprint('rows', len(df))"
 EDITED = "print('EDITED ran')"
 CHART = "totals = df.groupby('region')['revenue'].sum()\nprint('chart', totals.to_dict())"
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeModelServer]:
-    with FakeModelServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def lab(module_lab_factory: Callable[..., LabServer], fake: FakeModelServer) -> LabServer:
-    server = module_lab_factory(env=model_env(fake))
-    (server.root / "sales.csv").write_text(CSV)
-    return server
-
-
-def new_script(fake: FakeModelServer) -> RoleScript:
-    script = RoleScript()
-    fake.responder = script
-    return script
 
 
 def test_reload_mid_run_then_approve(page: Any, lab: LabServer, fake: Any) -> None:
