@@ -63,12 +63,15 @@ def clean_model_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name, raising=False)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the browser tests last, each with one retry.
+    """Run the browser tests apart from the others, each with one retry.
 
     Playwright's sync API keeps its own event loop set as the thread's current loop
     while the browser lives (session scope); pytest-jupyter would then pick it up as
-    the loop of every later server test. Ordering them last keeps the two apart.
+    the loop of every later server test. So the browser tests run last and, under
+    pytest-xdist (``-n 2 --dist loadgroup``, the default), in a worker of their own:
+    one worker drives the browser while the other runs the server tests.
     """
     browser = [
         item
@@ -76,6 +79,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("browser") is not None or "tests/browser/" in item.nodeid
     ]
     items.sort(key=lambda item: item in browser)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("browser" if item in browser else "server"))
     # A browser test that fails is run once more and reported as rerun ("R"), so a timing
     # hiccup of a headless browser on a loaded machine neither fails CI nor goes unseen.
     for item in browser:
