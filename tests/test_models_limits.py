@@ -186,12 +186,12 @@ LOOP = "Let me check the data again.\n"
 
 
 @pytest.mark.asyncio
-async def test_a_looping_answer_is_cut_short(server: FakeModelServer) -> None:
+async def test_a_looping_answer_is_cut_short(server: FakeModelServer, provider: str) -> None:
     """A small local model repeating one line until max_tokens: the stream is closed once
     the repetition is certain, the answer keeps what came before it."""
     looping = "The file has 40 rows.\n" + LOOP * 2_000  # 58,000 characters
     server.enqueue(FakeReply(text=looping), FakeReply(text="fine"))
-    async with make("openai", server) as chat:
+    async with make(provider, server) as chat:
         events = await collect(chat, [UserMessage(content="rows?")])
         last = events[-1]
         assert isinstance(last, StreamFinished)
@@ -204,14 +204,21 @@ async def test_a_looping_answer_is_cut_short(server: FakeModelServer) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_looping_tool_call_is_cut_short(server: FakeModelServer) -> None:
+async def test_a_looping_tool_call_is_cut_short(server: FakeModelServer, provider: str) -> None:
     code = "import pandas as pd\n" + "df = df.dropna()\n" * 3_000
     server.enqueue(FakeReply(tool_calls=[FakeToolCall("propose_cell", {"code": code})]))
-    async with make("openai", server) as chat:
-        last = (await collect(chat, [UserMessage(content="clean")], [SPEC]))[-1]
+    async with make(provider, server) as chat:
+        events = await collect(chat, [UserMessage(content="clean")], [SPEC])
+    last = events[-1]
     assert isinstance(last, StreamFinished)
     assert last.response.stop_reason == "max_tokens"
     assert len(server.requests) == 1
+    # The cut call is handed over (its arguments are not valid JSON: the model is told).
+    (call,) = last.response.message.tool_calls
+    assert call.name == "propose_cell"
+    assert call.raw_arguments.startswith('{"code": "import pandas as pd')
+    assert len(call.raw_arguments) < 5_000
+    assert [e.tool_call for e in events if isinstance(e, ToolCallReady)] == [call]
 
 
 def test_repetition_is_told_from_ordinary_text() -> None:

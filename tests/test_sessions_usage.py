@@ -113,3 +113,26 @@ async def test_show_earlier_brings_the_usage_of_its_runs(api: Api, fake: Any) ->
     )
     assert [(run["turn"], run["input_tokens"]) for run in earlier["usage_runs"]] == [(1, 200)]
     events.close()
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+async def test_a_stream_cut_short_still_counts(
+    api: Api, fake: Any, provider: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A looping answer is cut before its usage arrives: it is counted by its size (an
+    estimate), not as free, so budgets see it."""
+    monkeypatch.setitem(PRICES, "fake-model", Price(10.0, 10.0))
+    looping = "The file has 40 rows.\n" + "Let me check the data again.\n" * 2_000
+    script = new_script(fake)
+    script.planner(FakeReply(text=looping, input_tokens=1_000, output_tokens=15_000))
+    session = await api.create_session()
+    events = await api.events(session["id"])
+    await api.send(session["id"], "rows?")
+    await events.until_type("run_finished")
+    run = (await api.get(session["id"]))["usage"]["runs"][0]
+    assert run["calls"] >= 1
+    # What streamed before the cut: a few hundred to a couple of thousand characters.
+    assert 100 <= run["output_tokens"] <= 1_000
+    assert run["input_tokens"] > 0
+    assert run["cost_usd"] > 0
+    events.close()

@@ -16,14 +16,14 @@ ledger, which outlives deleted sessions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
 from ..errors import BudgetExceeded
 from ..memory import AssembledPrompt
-from ..memory.tokens import estimate_messages, estimate_tools
-from ..models import ChatModel, Message, ToolSpec, Usage, cost_for
+from ..memory.tokens import estimate_message, estimate_messages, estimate_tools
+from ..models import ChatModel, Message, ModelResponse, ToolSpec, Usage, cost_for
 from ..settings import AgentSettings
 from ..tools import RunContext
 
@@ -109,6 +109,37 @@ def estimate_call(
         base_url=getattr(model, "base_url", None),
     )
     return CallEstimate(input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=cost)
+
+
+def with_usage_estimated(
+    model: ChatModel,
+    built: AssembledPrompt | Sequence[Message],
+    tools: Sequence[ToolSpec],
+    response: ModelResponse,
+) -> ModelResponse:
+    """``response``, with its usage estimated when the provider reported none.
+
+    A stream cut short (a looping answer, a stop) ends before its usage chunk, and some
+    OpenAI-compatible servers never send one: counted as zero, those calls would pass
+    every budget unseen. The estimate is the prompt's (as ``estimate_call`` makes it)
+    and the answer's actual length.
+    """
+    usage = response.usage
+    answered = response.message.content or response.message.tool_calls
+    if usage.total_tokens > 0 or not answered:
+        return response
+    estimate = estimate_call(model, built, tools)
+    counted = Usage(
+        input_tokens=estimate.input_tokens,
+        output_tokens=max(1, estimate_message(response.message)),
+    )
+    cost = cost_for(
+        response.model or model.model,
+        counted,
+        provider=model.provider,
+        base_url=getattr(model, "base_url", None),
+    )
+    return replace(response, usage=replace(counted, cost_usd=cost))
 
 
 def local_midnight(now: datetime | None = None) -> float:

@@ -30,7 +30,7 @@ from ..models.vision import sees_images
 from ..settings import Role as RoleName
 from ..tools import RunContext, Tool
 from ..tools.base import error_result, unknown_tool
-from .budget import check_budgets
+from .budget import check_budgets, with_usage_estimated
 from .guards import MAX_IDLE_REPLIES, RepeatGuard, dropped_note
 
 SUMMARY_CHARS = 200
@@ -148,9 +148,10 @@ async def call_model(
         response = ModelResponse(
             message=AssistantMessage(), usage=Usage(), model=model.model, stop_reason="error"
         )
-    record_usage(run, role.name, response)
     if isinstance(built, AssembledPrompt) and run.memory is not None:
-        run.memory.calibrate(built, response.usage.input_tokens)
+        run.memory.calibrate(built, response.usage.input_tokens)  # reported tokens only
+    response = with_usage_estimated(model, built, tools, response)
+    record_usage(run, role.name, response)
     return recover_in_response(response, tools) if tools else response
 
 

@@ -9,6 +9,7 @@ the model as data.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,9 +37,12 @@ from jupyter_codeagent.models.messages import (
     UserMessage,
 )
 from jupyter_codeagent.models.pricing import cost_for
+from jupyter_codeagent.models.repetition import RepetitionWatch
 from jupyter_codeagent.models.retry import PolicyBackoff, RetryPolicy, observe_retries
 from jupyter_codeagent.models.sdk_model import ModelRequest, SdkChatModel, Transient
 from jupyter_codeagent.settings import ModelSettings
+
+log = logging.getLogger(__name__)
 
 ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com"
 #: Anthropic requires ``max_tokens``; this is used when the caller gives none.
@@ -134,7 +138,8 @@ class AnthropicChatModel(SdkChatModel):
         usage = Usage()
         model: str | None = None
         stop_reason: str | None = None
-        finished = False
+        finished = cut = False
+        watch = RepetitionWatch()
         try:
             async for event in stream:
                 kind = event.type
@@ -143,8 +148,16 @@ class AnthropicChatModel(SdkChatModel):
                     if delta.type == "text_delta":
                         text.append(delta.text)
                         yield TextDelta(text=delta.text)
+                        piece = delta.text
                     elif delta.type == "input_json_delta" and event.index in blocks:
                         blocks[event.index].arguments.append(delta.partial_json)
+                        piece = delta.partial_json
+                    else:
+                        piece = ""
+                    if watch.looping(piece):
+                        log.warning("%s: the answer repeats itself; cut short", self.model)
+                        cut = True
+                        break  # closing the stream (below) stops the generation
                 elif kind == "content_block_start":
                     block = event.content_block
                     if block.type == "tool_use":
@@ -170,6 +183,13 @@ class AnthropicChatModel(SdkChatModel):
             raise self._interrupted(exc) from None
         finally:
             await stream.close()
+        if cut:  # what streamed so far is the answer, as if cut at its token limit
+            for index in sorted(blocks):
+                call = blocks.pop(index).tool_call()
+                calls.append(call)
+                yield ToolCallReady(tool_call=call)
+            usage = _with_streamed_output(usage, text, calls)
+            stop_reason, finished = "max_tokens", True
         if not finished:
             reason = "the stream ended before the model finished its answer"
             raise ModelStreamInterrupted(reason, reason=reason)
@@ -240,6 +260,12 @@ class _PartialCall:
         if not raw and self.initial:
             return tool_call_from_value(self.id, self.name, self.initial)  # sent whole at start
         return make_tool_call(self.id, self.name, raw)
+
+
+def _with_streamed_output(usage: Usage, text: Sequence[str], calls: Sequence[ToolCall]) -> Usage:
+    """A cut stream never gets its final usage: count what streamed, 4 characters a token."""
+    streamed = sum(map(len, text)) + sum(len(call.raw_arguments) for call in calls)
+    return replace(usage, output_tokens=max(usage.output_tokens, streamed // 4))
 
 
 def usage_of(usage: Any, before: Usage | None = None) -> Usage:
