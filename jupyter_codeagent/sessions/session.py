@@ -40,13 +40,13 @@ from ..safety import MAX_SOURCE_CHARS, analyze_code_async
 from ..safety.audit import AuditLog, AuditSubject
 from ..settings import Settings, parse_choices
 from ..store import EventRecord, SessionRecord
-from ..store.timeline import TimelinePage
 from ..tools import AppContext, Plan, RunContext, UserDecision
 from ..tools.cell_log import CellLog, SessionCells
 from ..tools.context import Redactor, SessionFactsLog, new_id
 from ..tools.undo import undo_cells
 from .event_log import EventLog
 from .undo import cell_ids_to_undo, undo_context
+from .views import PendingChoices, session_history, session_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -427,69 +427,26 @@ class Session:
         return self.snapshot(turns=turns)
 
     def snapshot(self, *, turns: int | None = None) -> dict[str, Any]:
-        """The session's state. With ``turns``, bounded to the last ``turns`` turns: their
-        messages, cells and timeline events (``timeline``), so opening a session costs
-        the same however long it is; ``history`` pages earlier turns in."""
-        store = self.store
+        """The session's state; with ``turns``, bounded to its last turns (see ``views``)."""
         self.events.flush()  # the stored log has everything sent
-        body = store.get_session(self.id).to_json()
-        since, since_turn = 0.0, 0
-        if turns is not None:
-            page = store.turns_before(self.id, None, turns, with_deltas=self.running)
-            if page.has_earlier:
-                since = page.start_ts
-                since_turn = int(page.events[0].data.get("turn", 0)) if page.events else 0
-            body["timeline"] = _page_json(page)
-        messages = store.messages(self.id, since=since)
-        cells = store.list_cells(self.id, since=since)
-        audit = AuditLog(store).entries(self.id, since=since)
-        body.update(
-            {
-                "status": self.status,
-                "messages": [m.to_json() for m in messages],
-                "plan": {"tasks": store.get_plan(self.id)},
-                "cells": [c.to_json() for c in cells],
-                "variables": self._last_variables,
-                "usage": {
-                    **store.usage_totals(self.id),
-                    "runs": store.usage_runs(self.id, since_turn=since_turn),
-                },
-                "audit": [a.to_json() for a in audit],
-                "pending": {
-                    "cells": sorted(self._pending_cells),
-                    "questions": [
-                        {"question_id": qid, "text": text}
-                        for qid, (text, _) in self._pending_questions.items()
-                    ],
-                },
-                "last_seq": store.last_seq(self.id),
-            }
+        pending = PendingChoices(
+            cells=sorted(self._pending_cells),
+            questions=[(qid, text) for qid, (text, _) in self._pending_questions.items()],
         )
-        return body
+        return session_snapshot(
+            self.store,
+            self.id,
+            status=self.status,
+            variables=self._last_variables,
+            pending=pending,
+            with_deltas=self.running,
+            turns=turns,
+        )
 
     def history(self, before_seq: int, turns: int) -> dict[str, Any]:
         """Timeline events of the ``turns`` turns before ``before_seq`` ("Show earlier")."""
         self.events.flush()
-        page = self.store.turns_before(self.id, before_seq, turns)
-        until = self.store.event_ts(self.id, before_seq)
-        cells = [
-            c.to_json() for c in self.store.list_cells(self.id, since=page.start_ts, until=until)
-        ]
-        shown = [int(e.data.get("turn", 0)) for e in page.events if e.type == "run_started"]
-        runs = (
-            self.store.usage_runs(self.id, since_turn=min(shown), before_turn=max(shown) + 1)
-            if shown
-            else []
-        )
-        return {**_page_json(page), "cells": cells, "usage_runs": runs}
-
-
-def _page_json(page: TimelinePage) -> dict[str, Any]:
-    return {
-        "events": [e.to_json() for e in page.events],
-        "start_seq": page.start_seq,
-        "has_earlier": page.has_earlier,
-    }
+        return session_history(self.store, self.id, before_seq, turns)
 
 
 def _title_from(text: str) -> str:
