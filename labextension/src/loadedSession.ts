@@ -169,9 +169,12 @@ export class LoadedSession {
       return null;
     }
     await panel.context.ready;
-    await catchUpWithDisk(panel, this._host.app.serviceManager.contents);
-    const model = panel.content.model;
-    return model ? reportCells(model, sessionId) : null;
+    // In the applier's queue: a reload of the file must not drop an op being applied.
+    return this._applier.exclusive(async () => {
+      await catchUpWithDisk(panel, this._host.app.serviceManager.contents);
+      const model = panel.content.model;
+      return model ? reportCells(model, sessionId) : null;
+    });
   }
 
   private async _sessionExists(sessionId: string): Promise<boolean> {

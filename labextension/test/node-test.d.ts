@@ -13,12 +13,14 @@ declare module 'node:assert/strict' {
   function notEqual(actual: unknown, expected: unknown, message?: string): void;
   function deepEqual<T>(actual: unknown, expected: T, message?: string): asserts actual is T;
   function strictEqual<T>(actual: unknown, expected: T, message?: string): asserts actual is T;
+  function rejects(promise: Promise<unknown>, error?: RegExp, message?: string): Promise<void>;
   const assert: {
     ok: typeof ok;
     equal: typeof equal;
     notEqual: typeof notEqual;
     deepEqual: typeof deepEqual;
     strictEqual: typeof strictEqual;
+    rejects: typeof rejects;
   };
   export default assert;
 }

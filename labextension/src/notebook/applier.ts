@@ -14,6 +14,7 @@ import type {
 } from '../types';
 import { METADATA_KEY, agentMetadata, findAgentCell, findAnchor, findPanel } from './agentCells';
 import { catchUpWithDisk, saveAgentChange } from './persist';
+import { SerialQueue } from './serialQueue';
 
 /**
  * Applies the server's cell operations (`notebook/live.py`) to the notebook open in
@@ -31,7 +32,23 @@ export class NotebookApplier implements INotebookOpApplier {
     private readonly _contents: Contents.IManager
   ) {}
 
-  async apply(op: NotebookOp): Promise<INotebookAck> {
+  /**
+   * Apply one op. Ops are applied one at a time, in the order they arrived: a save may
+   * reload the file (`saveAgentChange`), and an op applied to the model meanwhile would
+   * be lost by that reload although it was acknowledged (the server then takes its
+   * cell for deleted by the user). The server sends ops from more than one task (the
+   * run, the outputs of a running cell, the catch-up after a reconnection).
+   */
+  apply(op: NotebookOp): Promise<INotebookAck> {
+    return this.exclusive(() => this._apply(op));
+  }
+
+  /** Run `task` when the ops before it are applied, and before any op after it. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this._queue.run(task);
+  }
+
+  private async _apply(op: NotebookOp): Promise<INotebookAck> {
     const panel = findPanel(this._tracker, op.path);
     if (!panel) {
       return { ok: false, code: 'not_open', message: `${op.path} is not open in this JupyterLab.` };
@@ -69,7 +86,7 @@ export class NotebookApplier implements INotebookOpApplier {
       setTimeout(() => {
         this._catchUps.delete(panel);
         if (!panel.isDisposed) {
-          void catchUpWithDisk(panel, this._contents).catch(reason =>
+          void this.exclusive(() => catchUpWithDisk(panel, this._contents)).catch(reason =>
             console.warn('jupyter-codeagent: cannot reload the saved notebook', reason)
           );
         }
@@ -78,6 +95,7 @@ export class NotebookApplier implements INotebookOpApplier {
   }
 
   private readonly _catchUps = new Map<NotebookPanel, ReturnType<typeof setTimeout>>();
+  private readonly _queue = new SerialQueue();
 }
 
 /** How long a tab that only shows an agent change waits for the other tab's save. */
