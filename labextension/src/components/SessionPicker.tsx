@@ -234,16 +234,46 @@ function SessionRow(props: ISessionRowProps): JSX.Element {
   const status = statusLabel(trans, session.status);
   const name = titleOf(trans, session);
 
+  /** Set when the title editor closes: Enter, then the blur of the editor going away. */
+  const closing = React.useRef(false);
+  /** The row takes the focus back once it shows again (after the editor is gone). */
+  const refocus = React.useRef(false);
+
+  React.useEffect(() => {
+    if (mode !== 'show' || !refocus.current) {
+      return;
+    }
+    refocus.current = false;
+    // Unless the user has put the focus somewhere else meanwhile (a rename waits for
+    // the server): taking it back would send their keys here.
+    const active = document.activeElement;
+    if (!active || active === document.body) {
+      openButton.current?.focus();
+    }
+  }, [mode]);
+
   const back = () => {
+    refocus.current = true;
     setMode('show');
-    window.requestAnimationFrame(() => openButton.current?.focus());
+  };
+  const startRename = () => {
+    closing.current = false;
+    setTitle(session.title ?? '');
+    setMode('rename');
   };
   const rename = async () => {
-    const wanted = title.trim();
-    if (wanted && wanted !== session.title) {
-      await controller.renameSession(session.id, wanted);
+    if (closing.current) {
+      return;
     }
-    back();
+    closing.current = true;
+    const wanted = title.trim();
+    try {
+      if (wanted && wanted !== session.title) {
+        await controller.renameSession(session.id, wanted);
+      }
+    } finally {
+      back();
+    }
   };
   /** Escape leaves the editor, not the whole list. */
   const stay = (event: React.KeyboardEvent) => {
@@ -308,7 +338,7 @@ function SessionRow(props: ISessionRowProps): JSX.Element {
         onKeyDown={event => {
           if (event.key === 'F2') {
             event.preventDefault();
-            setMode('rename');
+            startRename();
           } else if (event.key === 'Delete') {
             event.preventDefault();
             setMode('delete');
@@ -332,10 +362,7 @@ function SessionRow(props: ISessionRowProps): JSX.Element {
         className="jp-CodeAgent-session-action jp-CodeAgent-session-rename"
         aria-label={trans.__('Rename “%1”', name)}
         title={trans.__('Rename (F2)')}
-        onClick={() => {
-          setTitle(session.title ?? '');
-          setMode('rename');
-        }}
+        onClick={startRename}
       >
         <editIcon.react tag="span" />
       </button>
