@@ -18,7 +18,7 @@ from jupyter_codeagent.errors import NotFound
 from jupyter_codeagent.notebook.cells import AgentCellState, reported_cells
 from jupyter_codeagent.notebook.file_writer import FileNotebookWriter
 from jupyter_codeagent.notebook.live_hub import LiveNotebookHub
-from jupyter_codeagent.notebook.reconcile import RecordedCell, reconcile
+from jupyter_codeagent.notebook.reconcile import RecordedCell, reconcile, refreshed
 from jupyter_codeagent.notebook.shared_doc import SharedNotebookWriter
 from jupyter_codeagent.tools.live_outputs import OutputMirror
 
@@ -236,6 +236,23 @@ def test_reconcile_brings_back_missing_cells_and_corrects_statuses() -> None:
     after = [state("c1", "done", "load()", 1), state("c3", "done", "chart()", 1)]
     after += [state("c5", "error", "edited()", 1), state("c6", "proposed")]
     assert reconcile(recorded, after, deleted={"c4"}) == []
+
+
+def test_a_fix_is_refreshed_with_the_cells_state_when_it_is_written() -> None:
+    proposed = RecordedCell(cell_id="c1", source="load()", status="proposed")
+    [insert] = reconcile([proposed], [])
+    running = RecordedCell(cell_id="c1", source="load()", status="running", outputs=OUT)
+    now = refreshed(insert, running)
+    assert now is not None and (now.action, now.status, now.outputs) == ("insert", "running", OUT)
+    assert now.after == insert.after and now.source == "load()"
+    [update] = reconcile([running], [state("c1", "proposed", "load()")])
+    done = RecordedCell(
+        cell_id="c1", source="load()", status="done", outputs=OUT, execution_count=3
+    )
+    now = refreshed(update, done)
+    assert now is not None and (now.status, now.execution_count, now.source) == ("done", 3, None)
+    # A cell the notebook no longer shows is left alone.
+    assert refreshed(update, RecordedCell(cell_id="c1", source="x", status="blocked")) is None
 
 
 # --- live outputs ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,35 @@ async def test_attaching_browser_gets_the_missing_cells(
     await events.ws.write_message(json.dumps({"type": "attach", "cells": report}))
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(events.ws.read_message(), 1.5)
+    events.close()
+
+
+async def test_a_cell_changed_during_a_catch_up_is_sent_as_it_is_now(
+    api: Api, fake: Any, jp_serverapp: Any
+) -> None:
+    """A catch-up's fixes are written one by one, each awaiting the browser. A cell the
+    session changes meanwhile (the run writes that change itself) goes out as it is now:
+    sent after the run's own write, the older state would undo it."""
+    sid = (await api.create_session("race.ipynb"))["id"]
+    first = await run_one_cell(api, fake, sid, "print('one')")
+    second = await run_one_cell(api, fake, sid, "print('two')")
+    events = await api.events(sid, after=(await api.get(sid))["last_seq"])
+    await events.ws.write_message(json.dumps({"type": "attach", "cells": []}))
+    message = await next_notebook_op(events.ws)
+    assert message["op"]["cell_id"] == first["cell_id"]
+    # While this tab applies the first fix, the session's record of the second changes.
+    store = jp_serverapp.web_app.settings["codeagent"].context.store
+    record = store.get_cell(sid, second["cell_id"])
+    again = [{"output_type": "stream", "name": "stdout", "text": "two, again\n"}]
+    store.save_cell(sid, replace(record, outputs=again, updated=record.updated + 1))
+    ack = {"type": "notebook_ack", "request_id": message["request_id"], "ok": True}
+    await events.ws.write_message(json.dumps(ack))
+    message = await next_notebook_op(events.ws)
+    op = message["op"]
+    assert op["op"] == "insert_cell" and op["cell_id"] == second["cell_id"]
+    assert op["cell"]["outputs"] == again
+    ack = {"type": "notebook_ack", "request_id": message["request_id"], "ok": True}
+    await events.ws.write_message(json.dumps(ack))
     events.close()
 
 

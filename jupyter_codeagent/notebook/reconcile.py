@@ -14,7 +14,7 @@ record's outputs with it.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .cells import AgentCellState
@@ -94,3 +94,24 @@ def reconcile(
             )
         anchor = record.cell_id
     return fixes
+
+
+def refreshed(fix: NotebookFix, now: RecordedCell) -> NotebookFix | None:
+    """``fix`` with the cell's state as recorded ``now`` (None: the cell is no longer
+    one the notebook shows).
+
+    Fixes are worked out once and then written one by one, each awaiting the browser.
+    Meanwhile the run may change the cell and write that change itself: a fix carrying
+    the older state, written after it, would undo it. Both writes then carry the
+    state at the time they are sent, so whichever arrives last is also the newest.
+    """
+    if now.status in NOT_IN_NOTEBOOK:
+        return None
+    with_outputs = now.status in WITH_OUTPUTS
+    return replace(
+        fix,
+        status=now.status,
+        source=now.source if fix.action == "insert" or fix.source is not None else None,
+        outputs=list(now.outputs) if with_outputs else None,
+        execution_count=now.execution_count if with_outputs else None,
+    )

@@ -34,7 +34,7 @@ from ..events import (
 )
 from ..kernel import ExecutionResult, UndoneCell, UndoReadiness
 from ..notebook.cells import AgentCellState
-from ..notebook.reconcile import RecordedCell, reconcile
+from ..notebook.reconcile import RecordedCell, reconcile, refreshed
 from ..store import CellRecord, SessionStore
 from .live_outputs import LiveOutputs
 from .redaction import Redactor
@@ -341,19 +341,13 @@ class CellLog:
         if document is None:
             return 0
         own = [c for c in document if c.session_id in (None, run.session_id)]
-        recorded = [
-            RecordedCell(
-                cell_id=c.cell_id,
-                source=c.source,
-                status=c.status,
-                outputs=c.outputs,
-                execution_count=c.execution_count,
-            )
-            for c in store.list_cells(run.session_id)
-        ]
+        recorded = [_recorded(c) for c in store.list_cells(run.session_id)]
         fixes = reconcile(recorded, own, deleted=deleted_cells(store, run.session_id))
-        for fix in fixes:
+        for planned in fixes:
             try:
+                fix = refreshed(planned, _recorded(self.record(planned.cell_id)))
+                if fix is None:
+                    continue
                 if fix.action == "insert":
                     await run.app.writer.insert_cell(
                         run.notebook_path,
@@ -375,7 +369,7 @@ class CellLog:
                     )
             except CodeAgentError as error:
                 log.warning("reconciling %s failed: %s", run.notebook_path, error.message)
-                return fixes.index(fix)
+                return fixes.index(planned)
         if fixes:
             log.info("reconciled %s: %d fix(es)", run.notebook_path, len(fixes))
         return len(fixes)
@@ -415,6 +409,16 @@ class CellLog:
         log.warning("notebook update failed: %s", error.message)
         event: Event = ErrorReported(code=error.code, message=error.message)
         self.run.emit(event)
+
+
+def _recorded(cell: CellRecord) -> RecordedCell:
+    return RecordedCell(
+        cell_id=cell.cell_id,
+        source=cell.source,
+        status=cell.status,
+        outputs=cell.outputs,
+        execution_count=cell.execution_count,
+    )
 
 
 def deleted_cells(store: SessionStore, session_id: str) -> set[str]:
