@@ -1,7 +1,7 @@
 """The one exception hierarchy of jupyter-codeagent.
 
 Every error the extension raises on purpose derives from ``CodeAgentError``;
-``routes.py`` maps them to the contract's ``{"error": {code, message}}`` JSON using
+``routes/base.py`` maps them to the contract's ``{"error": {code, message}}`` JSON using
 ``code`` and ``status``. Messages are shown to users and must never contain secrets.
 """
 
