@@ -65,6 +65,31 @@ async def test_cancelled_execution_interrupts_the_kernel(kernel_env: KernelEnv) 
     assert result.status == "ok" and time.monotonic() - started < 5
 
 
+async def test_a_stop_before_the_kernel_starts_the_cell_still_stops_it(
+    kernel_env: KernelEnv,
+) -> None:
+    """ipykernel ignores SIGINT until it starts a request: a stop sent that early (25 ms
+    after the request, seen in CI) was lost and the cell ran to its end. The cell here
+    ignores the first interrupts the same way, then sleeps for a minute."""
+    late_start = (
+        "import signal, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "print('deaf', flush=True)\n"
+        "time.sleep(1.5)\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "time.sleep(60)\n"
+    )
+    deaf = asyncio.Event()
+    task = asyncio.ensure_future(kernel_env.run(late_start, on_output=lambda _event: deaf.set()))
+    await asyncio.wait_for(deaf.wait(), 15)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The interrupts went on until the cell stopped: the kernel is free, not sleeping.
+    result = await kernel_env.run("'free'", timeout=10)
+    assert result.status == "ok" and not result.timed_out
+
+
 async def test_kernel_ignoring_interrupts_does_not_hang_us(
     kernel_env: KernelEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:

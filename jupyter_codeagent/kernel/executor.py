@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import KernelDiedError, KernelError
 from .connection import KernelConnection
+from .link import KernelLink
 from .outputs import OutputCallback, OutputCollector
 from .types import ABORTED_ERROR, KERNEL_DIED_ERROR, TIMEOUT_ERROR, ExecutionResult
 from .waiting import wait_for_request
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 
 # After an interrupt (on timeout) the kernel gets this long to finish the request.
 INTERRUPT_GRACE = 5.0
+#: A stopped cell is interrupted up to this many times, this many seconds apart.
+STOP_ATTEMPTS = 5
+STOP_WAIT = 1.0
 # How long a request may wait for a starting / restarting kernel to become ready.
 CONNECT_TIMEOUT = 60.0
 
@@ -104,8 +108,7 @@ async def execute(
         )
     except asyncio.CancelledError:
         # The run was cancelled (session stopped): don't leave our code running.
-        if await conn.is_alive():
-            await _quiet_interrupt(conn)
+        await _interrupt_until_done(conn, link, msg_id)
         raise
     finally:
         conn.running_msg_id = None
@@ -150,6 +153,32 @@ async def execute(
         error_name=reply.get("ename"),
         error_value=reply.get("evalue"),
         **common,
+    )
+
+
+async def _interrupt_until_done(conn: KernelConnection, link: KernelLink, msg_id: str) -> None:
+    """Interrupt until the request ``msg_id`` has ended (or the kernel died).
+
+    One interrupt is not enough when it arrives before the kernel has started the
+    request: ipykernel ignores SIGINT while idle, and the cell would then run to its end
+    with the next run's requests queued behind it (seen with a stop 25 ms after send).
+    """
+    loop = asyncio.get_running_loop()
+
+    async def give_up() -> None:
+        return None
+
+    for _ in range(STOP_ATTEMPTS):
+        if not await conn.is_alive():
+            return
+        await _quiet_interrupt(conn)
+        outcome = await wait_for_request(
+            link, msg_id, collector=None, deadline=loop.time() + STOP_WAIT, on_deadline=give_up
+        )
+        if outcome.reply is not None or outcome.died:
+            return
+    log.warning(
+        "kernel %s still runs a stopped cell after %d interrupts", conn.kernel_id, STOP_ATTEMPTS
     )
 
 
