@@ -7,6 +7,7 @@ also how the tests look at the kernel's state.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -241,6 +242,24 @@ async def test_revert_a_two_cell_run_and_the_order_rules(
     # Nothing left to revert in the last run.
     code, message = await refused(api, "sessions", sid, "revert")
     assert code == 409 and "no cell left" in message
+    events.close()
+
+
+async def test_revert_clicked_while_an_undo_finishes_waits_for_it(
+    api: Api, fake: Any, jp_serverapp: Any
+) -> None:
+    """Undo on the newest card, then Revert run at once (the card already says Undone
+    while the notebook is still written): Revert waits its turn and undoes the rest."""
+    sid, events, kernel = await start(api, jp_serverapp)
+    first, second = await agent_run(
+        api, fake, events, sid, "df['c'] = df.a * 2", "total = int(df.c.sum())"
+    )
+    undone, reverted = await asyncio.gather(
+        undo(api, sid, second["cell_id"]), api.call("POST", "sessions", sid, "revert")
+    )
+    assert undone["cells"] == [second["cell_id"]]
+    assert reverted["cells"] == [first["cell_id"]]
+    assert await kernel.value("list(df.columns), 'total' in globals()") == "(['a', 'b'], False)"
     events.close()
 
 

@@ -396,18 +396,19 @@ class Session:
     async def undo_cell(self, cell_id: str) -> dict[str, Any]:
         """Undo one agent cell that ran (the most recent one not undone yet)."""
         self.store.get_cell(self.id, cell_id)  # NotFound for an unknown id
-        return await self._undo(cell_ids_to_undo(self.store, self.id, cell_id))
+        return await self._undo(lambda: cell_ids_to_undo(self.store, self.id, cell_id))
 
     async def revert(self) -> dict[str, Any]:
         """Undo the cells of the last run that ran, newest first, all or nothing."""
-        return await self._undo(cell_ids_to_undo(self.store, self.id, None))
+        return await self._undo(lambda: cell_ids_to_undo(self.store, self.id, None))
 
-    async def _undo(self, cell_ids: list[str]) -> dict[str, Any]:
+    async def _undo(self, to_undo: Callable[[], list[str]]) -> dict[str, Any]:
         if self.running:
             raise Conflict("A run is in progress in this session; stop it before undoing.")
-        if self._undoing.locked():
-            raise Conflict("An undo is in progress in this session; wait for it.")
+        # One undo at a time. Another one (Revert clicked while the last Undo still
+        # writes the notebook) waits its turn, then undoes what is left.
         async with self._undoing:
+            cell_ids = to_undo()
             context = undo_context(self, self._defaults(), self._reviewer, self._kernel_id)
             result = await undo_cells(context, cell_ids)
         return result.to_json()
