@@ -102,12 +102,7 @@ def estimate_call(
         if isinstance(cap, int) and cap > 0
         else EXPECTED_OUTPUT_TOKENS
     )
-    cost = cost_for(
-        model.model,
-        Usage(input_tokens=input_tokens, output_tokens=output_tokens),
-        provider=model.provider,
-        base_url=getattr(model, "base_url", None),
-    )
+    cost = _price(model, model.model, Usage(input_tokens=input_tokens, output_tokens=output_tokens))
     return CallEstimate(input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=cost)
 
 
@@ -133,13 +128,13 @@ def with_usage_estimated(
         input_tokens=estimate.input_tokens,
         output_tokens=max(1, estimate_message(response.message)),
     )
-    cost = cost_for(
-        response.model or model.model,
-        counted,
-        provider=model.provider,
-        base_url=getattr(model, "base_url", None),
-    )
+    cost = _price(model, response.model or model.model, counted)
     return replace(response, usage=replace(counted, cost_usd=cost))
+
+
+def _price(model: ChatModel, name: str, usage: Usage) -> float | None:
+    """What ``usage`` of the model ``name`` costs at ``model``'s provider (None: unpriced)."""
+    return cost_for(name, usage, provider=model.provider, base_url=getattr(model, "base_url", None))
 
 
 def local_midnight(now: datetime | None = None) -> float:
