@@ -150,7 +150,9 @@ export class AgentController {
     }
     const token = ++this._bindToken;
     const sessions = await this.refreshSessions();
-    if (token !== this._bindToken) {
+    if (token !== this._bindToken || this._state.sessionPath === path) {
+      // Another notebook became active meanwhile, or a message sent meanwhile started a
+      // session here: the list, fetched before it, must not take it away.
       return;
     }
     const newest = sessions

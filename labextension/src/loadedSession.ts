@@ -42,8 +42,8 @@ export class LoadedSession {
    */
   async open(sessionId: string): Promise<void> {
     const host = this._host;
-    const token = ++this._openToken;
     this.close();
+    const token = ++this._openToken;
     host.set({ sessionId, loading: true, view: initialState(sessionId), banner: null });
     let snapshot: ISessionSnapshot;
     try {
@@ -121,6 +121,7 @@ export class LoadedSession {
 
   /** Empty the chat and drop the connection. */
   close(): void {
+    ++this._openToken; // a session still opening must not come back after this
     this._connection?.dispose();
     this._connection = null;
     this._snapshot = null;

@@ -243,7 +243,21 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         path = save_screenshot(page, request.node.nodeid)
         (path.with_suffix(".console.txt")).write_text("\n".join(console))
         print(f"screenshot of the failure: {path}")
+        _print_server_troubles(request)
     context.close()
+
+
+def _print_server_troubles(request: pytest.FixtureRequest) -> None:
+    """The warnings and errors of the test's lab server, for a failure seen only in CI."""
+    servers = [v for v in request.node.funcargs.values() if isinstance(v, LabServer)]
+    for server in servers:
+        lines = [
+            line
+            for line in server.log().splitlines()
+            if any(word in line for word in ("WARNING", "ERROR", "Traceback", "Error:"))
+        ]
+        print(f"lab server {server.url}: last warnings and errors ({len(lines)} in all)")
+        print("\n".join(lines[-40:]))
 
 
 def open_lab(page: Any, server: LabServer) -> None:

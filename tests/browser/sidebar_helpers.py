@@ -89,21 +89,70 @@ def card(page: Any, index: int) -> Any:
     return locator
 
 
+def sidebar_state(page: Any) -> str:
+    """What the sidebar shows, in a line per part: said when a wait times out, so that a
+    failure far away (CI) tells what the user would have seen."""
+    try:
+        state = page.evaluate(
+            """() => {
+                const bar = document.querySelector('#jp-codeagent-sidebar');
+                if (!bar) { return {missing: true}; }
+                const text = sel => Array.from(bar.querySelectorAll(sel)).map(
+                    n => (n.dataset.status || '') + ' ' + n.innerText.slice(0, 160));
+                return {
+                    run: text('.jp-CodeAgent-pill'),
+                    cards: text('.jp-CodeAgent-card'),
+                    banner: text('.jp-CodeAgent-banner'),
+                    messages: Array.from(bar.querySelectorAll('.jp-CodeAgent-message')).map(
+                        n => n.dataset.agent + ': ' + n.innerText.slice(0, 120)),
+                    notebookCells: Array.from(document.querySelectorAll(
+                        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeAgent-cell')).map(
+                        n => n.dataset.codeagentStatus),
+                    session: text('.jp-CodeAgent-sessions-toggle'),
+                };
+            }"""
+        )
+    except Exception as error:  # the page itself is gone or stuck
+        return f"(the sidebar could not be read: {error})"
+    return "\n".join(f"  {key}: {value}" for key, value in state.items())
+
+
+def _waited(page: Any, what: str, wait: Any) -> Any:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return wait()
+    except PlaywrightTimeout as error:
+        raise AssertionError(
+            f"{what} within {TIMEOUT // 1000} s; the sidebar shows:\n{sidebar_state(page)}"
+        ) from error
+
+
 def wait_card_status(page: Any, index: int, status: str) -> Any:
-    locator = card(page, index)
-    page.wait_for_function(
-        """([index, status]) => {
-            const cards = document.querySelectorAll('#jp-codeagent-sidebar .jp-CodeAgent-card');
-            return cards[index] && cards[index].dataset.status === status;
-        }""",
-        arg=[index, status],
-        timeout=TIMEOUT,
+    locator = _waited(page, f"no card #{index}", lambda: card(page, index))
+    _waited(
+        page,
+        f"card #{index} did not become {status!r}",
+        lambda: page.wait_for_function(
+            """([index, status]) => {
+                const cards = document.querySelectorAll('#jp-codeagent-sidebar .jp-CodeAgent-card');
+                return cards[index] && cards[index].dataset.status === status;
+            }""",
+            arg=[index, status],
+            timeout=TIMEOUT,
+        ),
     )
     return locator
 
 
 def wait_run_status(page: Any, status: str) -> None:
-    page.wait_for_selector(f"{SIDEBAR} .jp-CodeAgent-pill[data-status='{status}']", timeout=TIMEOUT)
+    _waited(
+        page,
+        f"the run did not become {status!r}",
+        lambda: page.wait_for_selector(
+            f"{SIDEBAR} .jp-CodeAgent-pill[data-status='{status}']", timeout=TIMEOUT
+        ),
+    )
 
 
 def messages(page: Any) -> list[dict[str, str]]:

@@ -4,6 +4,7 @@ the keyboard; tokens and cost per run; a run stopped by a budget says why."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -247,3 +248,48 @@ def test_usage_per_run_and_a_budget_stop_in_the_sidebar(
     send(page, "Third question")
     wait_run_status(page, "done")
     assert page.locator(f"{SIDEBAR} .jp-CodeAgent-budget-stop").count() == 0
+
+
+def test_a_message_sent_while_the_sidebar_binds_keeps_its_session(
+    lab_server_factory: Callable[..., LabServer], page: Any, fake: FakeModelServer
+) -> None:
+    """The sidebar looks up the notebook's sessions when the notebook opens. A message
+    sent before that answer arrives starts a session; the late answer (which predates
+    that session) must not empty the chat."""
+    lab = lab_server_factory(env=model_env(fake))
+    write_notebook(lab.root, "quick.ipynb")
+    _script(fake, text("A quick answer."), text("Still here."))
+    held: list[tuple[Any, Any]] = []
+    sent = False
+
+    def answer_late(route: Any) -> None:
+        if route.request.method != "GET" or sent:
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the list as it is now, delivered later
+
+    page.route(re.compile(r".*/codeagent/sessions(\?.*)?$"), answer_late)
+    open_notebook(page, lab, "quick.ipynb")
+    open_sidebar(page)
+    deadline = time.monotonic() + 30
+    while not held:  # the sidebar asked for the notebook's sessions
+        assert time.monotonic() < deadline, "the sidebar never listed the sessions"
+        page.wait_for_timeout(100)
+    sent = True
+    send(page, "A quick question")
+    wait_run_status(page, "done")
+    assert any(m["text"] == "A quick answer." for m in messages(page))
+
+    for route, response in held:
+        route.fulfill(response=response)
+    page.wait_for_timeout(1500)  # the late list is read and acted on
+    assert any(m["text"] == "A quick answer." for m in messages(page))
+    sessions = api(lab, "GET", "sessions")
+    assert len(sessions) == 1
+    assert page.locator(f"{SIDEBAR} .jp-CodeAgent-input").is_enabled()
+    send(page, "And a follow-up")  # still the same session
+    wait_for = f"{SIDEBAR} .jp-CodeAgent-message[data-agent='user']"
+    page.wait_for_function(
+        f'() => document.querySelectorAll("{wait_for}").length === 2', timeout=TIMEOUT
+    )
+    assert len(api(lab, "GET", "sessions")) == 1
