@@ -57,10 +57,10 @@ def test_the_layers_hold() -> None:
 def test_the_events_schema_is_generated_from_the_event_classes() -> None:
     """The frontend's event types are generated from this file at build time; it must
     say what ``jupyter_codeagent/events.py`` says (regenerate with
-    ``python -m jupyter_codeagent.events labextension/events.schema.json``)."""
+    ``python -m jupyter_codeagent.events_schema labextension/events.schema.json``)."""
     import json
 
-    from jupyter_codeagent.events import json_schema
+    from jupyter_codeagent.events_schema import json_schema
 
     committed = json.loads((ROOT / "labextension" / "events.schema.json").read_text())
     assert committed == json_schema()

@@ -16,7 +16,8 @@ from ..safety.audit import AuditLog
 from ..settings import Settings
 from ..store import SessionRecord
 from ..tools import AppContext
-from ..tools.cell_log import UNFINISHED, stop_unfinished_cells
+from ..tools.cell_log import stop_unfinished_cells
+from ..tools.cell_record import UNFINISHED
 from .session import Session
 
 log = logging.getLogger(__name__)

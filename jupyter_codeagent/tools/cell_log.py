@@ -14,8 +14,8 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import CodeAgentError, NotFound
 from ..events import (
@@ -36,6 +36,7 @@ from ..kernel import ExecutionResult, UndoneCell, UndoReadiness
 from ..notebook.cells import AgentCellState
 from ..notebook.reconcile import RecordedCell, reconcile, refreshed
 from ..store import CellRecord, SessionStore
+from .cell_record import UNFINISHED, C, project
 from .live_outputs import LiveOutputs
 from .redaction import Redactor
 
@@ -43,69 +44,6 @@ if TYPE_CHECKING:
     from .context import AppContext, EventSink
 
 log = logging.getLogger(__name__)
-
-CellEvent = (
-    CellProposed
-    | CellExecuting
-    | CellExecuted
-    | CellRejected
-    | CellBlocked
-    | CellStopped
-    | CellOutput
-    | CellUndone
-)
-C = TypeVar(
-    "C",
-    CellProposed,
-    CellExecuting,
-    CellExecuted,
-    CellRejected,
-    CellBlocked,
-    CellStopped,
-    CellOutput,
-    CellUndone,
-)
-#: Statuses of cells that wait or run: after a server restart nothing does.
-UNFINISHED = ("proposed", "running")
-
-
-def project(record: CellRecord | None, event: CellEvent, *, now: float) -> CellRecord:
-    """The cells-table row after ``event`` (pure: also how a row is rebuilt from events)."""
-    if isinstance(event, CellProposed):
-        return CellRecord(
-            cell_id=event.cell_id,
-            task_id=event.task_id,
-            source=event.source,
-            explanation=event.explanation,
-            review=event.to_json()["review"],
-            status="proposed",
-            outputs=[],
-            execution_count=None,
-            created=now,
-            updated=now,
-        )
-    if record is None:
-        raise ValueError(f"{event.type} for cell {event.cell_id} before its proposal")
-    if isinstance(event, CellExecuting):
-        source = event.source if event.source is not None else record.source
-        return replace(record, status="running", source=source, updated=now)
-    if isinstance(event, CellExecuted):
-        return replace(
-            record,
-            status="done" if event.status == "ok" else "error",
-            outputs=[dict(o) for o in event.outputs],
-            execution_count=event.execution_count,
-            updated=now,
-        )
-    if isinstance(event, CellOutput):
-        return replace(record, outputs=[dict(o) for o in event.outputs], updated=now)
-    status = {
-        CellRejected: "rejected",
-        CellBlocked: "blocked",
-        CellStopped: "stopped",
-        CellUndone: "undone",
-    }
-    return replace(record, status=status[type(event)], updated=now)
 
 
 class CellOwner(Protocol):
