@@ -99,6 +99,33 @@ async def test_registry_follows_cells_that_create_change_and_delete(
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
+async def test_a_name_error_answers_with_the_names_the_kernel_has(api: Api, fake: Any) -> None:
+    """A small model that uses a name it imagined gets the real ones with the error."""
+    script = new_script(fake)
+    script.planner(plan("Mean age"))
+    script.coder(
+        propose("import pandas as pd\ndf = pd.DataFrame({'age': [20, 40]})"),
+        propose("print(passengers['age'].mean())"),
+        propose("print(df['age'].mean())"),
+        finish("The mean age is 30.0."),
+    )
+    script.reviewer(review(), review(), review())
+    session = await api.create_session()
+    events = await api.events(session["id"])
+    await api.send(session["id"], "mean age")
+    assert (await events.until_type("run_finished"))["status"] == "done"
+    statuses = [e["status"] for e in events.of_type("cell_executed")]
+    assert statuses == ["ok", "error", "ok"]
+
+    calls = script.requests_of("coder")
+    assert "names_in_the_kernel" not in tool_results_text(calls[1])
+    hint = json.loads(tool_results_text(calls[2]).splitlines()[-1])  # the failed cell's
+    assert hint["status"] == "error" and "NameError" in hint["output"]
+    assert hint["names_in_the_kernel"] == ["df"]
+    assert "names_in_the_kernel" in hint["next"]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
 @pytest.mark.parametrize("memory_config", [{"history_turns": 1}])
 async def test_summarizer_folds_aged_out_turns_into_the_prompt(api: Api, fake: Any) -> None:
     script = new_script(fake)

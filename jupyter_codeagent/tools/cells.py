@@ -272,10 +272,27 @@ async def _execute(
         if result.status == "ok"
         else "Fix the error and propose the corrected cell, or mark the task failed."
     )
+    if result.status == "error" and result.error_name == "NameError":
+        # Small models go on using a name they imagined; the real ones, next to the
+        # error, are what lets them correct it.
+        body["names_in_the_kernel"] = _kernel_names(run)
+        body["next"] = (
+            "The cell used a name the kernel does not have. Use one of names_in_the_kernel, "
+            "or define the name in the corrected cell (for example load the file again)."
+        )
     if images:
         body["images"] = f"{len(images)} image(s) of the outputs attached: look at them"
         return ToolReply(text=as_json(body), images=images)
     return as_json(body)
+
+
+def _kernel_names(run: RunContext) -> list[str] | str:
+    """The session's data objects (the notebook's variables), at most 40."""
+    registry = run.memory.state.registry if run.memory is not None else None
+    names = registry.names() if registry is not None else []
+    if not names:
+        return "none yet: every name the cell uses must be defined in it"
+    return names[:40]
 
 
 async def analyze(run: RunContext, code: str) -> RiskReport:
