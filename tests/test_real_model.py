@@ -97,6 +97,8 @@ async def test_a_real_model_answers_from_the_data_or_says_it_could_not(
         f"\nQ: {question}\n  status={event['status']} cells_ok={len(ran)} "
         f"no_code_ran={event.get('no_code_ran')} right={answer in summary}\n  A: {summary[:300]}"
     )
+    trail = " ".join(f"{e['agent']}:{e['name']}" for e in events.of_type("tool_call"))
+    print(f"  tools called: {trail[:600] or 'none'}")
     assert event["status"] in ("done", "stopped", "failed")
     if event["status"] == "done" and not ran:
         assert event.get("no_code_ran") is True and "No code ran" in summary
