@@ -139,3 +139,17 @@ def tool_results_text(request: Any) -> str:
                     inner = block.get("content")
                     parts.append(inner if isinstance(inner, str) else json.dumps(inner))
     return "\n".join(parts)
+
+
+async def next_notebook_op(ws: Any) -> dict[str, Any]:
+    """The next notebook op the server sends a tab that attached (other events skipped)."""
+    while True:
+        body = json.loads(await asyncio.wait_for(ws.read_message(), 30))
+        if body.get("type") == "notebook_op":
+            return body
+
+
+async def ack_notebook_op(ws: Any, message: dict[str, Any]) -> None:
+    """Answer as a tab that applied the op."""
+    ack = {"type": "notebook_ack", "request_id": message["request_id"], "ok": True}
+    await ws.write_message(json.dumps(ack))

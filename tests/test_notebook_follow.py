@@ -11,7 +11,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from agent_harness import Api, model_config, new_script
+from agent_harness import Api, model_config, new_script, next_notebook_op
 
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
 
@@ -239,13 +239,6 @@ async def _error(call: Any) -> tuple[int, Any]:
         body = error.response.body if error.response is not None else b""
         return error.code, json.loads(body) if body else None
     raise AssertionError("the call succeeded")
-
-
-async def next_notebook_op(ws: Any) -> dict[str, Any]:
-    while True:
-        body = json.loads(await asyncio.wait_for(ws.read_message(), 10))
-        if body.get("type") == "notebook_op":
-            return body
 
 
 class TestRestartMidRun:

@@ -14,7 +14,14 @@ from typing import Any
 
 import nbformat
 import pytest
-from agent_harness import Api, EventReader, model_config, new_script
+from agent_harness import (
+    Api,
+    EventReader,
+    ack_notebook_op,
+    model_config,
+    new_script,
+    next_notebook_op,
+)
 from tornado.httpclient import HTTPClientError
 
 from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
@@ -248,18 +255,34 @@ async def test_revert_a_two_cell_run_and_the_order_rules(
 async def test_revert_clicked_while_an_undo_finishes_waits_for_it(
     api: Api, fake: Any, jp_serverapp: Any
 ) -> None:
-    """Undo on the newest card, then Revert run at once (the card already says Undone
-    while the notebook is still written): Revert waits its turn and undoes the rest."""
+    """Undo on the newest card, then Revert run while the Undo still writes the notebook
+    (the card already says Undone): Revert waits its turn and undoes the rest."""
     sid, events, kernel = await start(api, jp_serverapp)
     first, second = await agent_run(
         api, fake, events, sid, "df['c'] = df.a * 2", "total = int(df.c.sum())"
     )
-    undone, reverted = await asyncio.gather(
-        undo(api, sid, second["cell_id"]), api.call("POST", "sessions", sid, "revert")
-    )
-    assert undone["cells"] == [second["cell_id"]]
-    assert reverted["cells"] == [first["cell_id"]]
+    # The notebook is open in a tab: Undo's change of the notebook waits for its answer.
+    tab = await api.events(sid, after=(await api.get(sid))["last_seq"])
+    shown = [
+        {"cell_id": cell["cell_id"], "session": sid, "status": "done", "outputs": 0}
+        for cell in (first, second)
+    ]
+    await tab.ws.write_message(json.dumps({"type": "attach", "cells": shown}))
+    undoing = asyncio.ensure_future(undo(api, sid, second["cell_id"]))
+    op = await next_notebook_op(tab.ws)
+    assert op["op"]["cell_id"] == second["cell_id"]
+
+    reverting = asyncio.ensure_future(api.call("POST", "sessions", sid, "revert"))
+    await asyncio.sleep(0.5)
+    assert not reverting.done()  # waiting for the Undo, not refused
+    await ack_notebook_op(tab.ws, op)
+    assert (await undoing)["cells"] == [second["cell_id"]]
+    op = await next_notebook_op(tab.ws)
+    assert op["op"]["cell_id"] == first["cell_id"]
+    await ack_notebook_op(tab.ws, op)
+    assert (await reverting)["cells"] == [first["cell_id"]]
     assert await kernel.value("list(df.columns), 'total' in globals()") == "(['a', 'b'], False)"
+    tab.close()
     events.close()
 
 
