@@ -414,7 +414,7 @@ async def test_cancelling_the_consumer_closes_the_stream(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2  # not the 10 s the stream would still take
     deadline = time.monotonic() + 3
     while not server.aborted and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
