@@ -117,6 +117,14 @@ def fake_server_process(replies: list[dict[str, Any]], root: Path) -> Iterator[s
         process.wait(timeout=10)
 
 
+async def approve_if_asked(session: Any, event: Any) -> None:
+    """Approve a cell that waits, at once. These kernels are not sandboxed, so the gate
+    asks even under the 'never' policy (fail closed), as `jupyter codeagent run` does
+    without --yes; the benchmark answers as a user with --yes would."""
+    if event.type == "cell_proposed" and event.data.get("needs_approval"):
+        await session.approve(event.data["cell_id"])
+
+
 async def measure_steps(base_url: str, root: Path, cells: int) -> list[tuple[float, float]]:
     """Per run: (overhead per step, of which writing the notebook file), in ms."""
     jupyter = LocalJupyter(str(root))
@@ -127,7 +135,8 @@ async def measure_steps(base_url: str, root: Path, cells: int) -> list[tuple[flo
     original = registry.for_role
     registry.for_role = lambda settings, role: TimedModel(original(settings, role), model_clock)
     bridge: Any = services.context.bridge
-    for name in ("execute", "list_variables", "kernel_for_notebook", "interrupt"):
+    kernel_requests = ("execute", "list_variables", "kernel_for_notebook", "interrupt")
+    for name in (*kernel_requests, "prepare_undo", "check_undo", "inspect_variable"):
         setattr(bridge, name, kernel_clock.wrap(getattr(bridge, name)))
     writer: Any = services.context.writer
     for name in ("insert_cell", "update_cell"):
@@ -141,8 +150,8 @@ async def measure_steps(base_url: str, root: Path, cells: int) -> list[tuple[flo
         model_clock.spent = kernel_clock.spent = notebook_clock.spent = 0.0
         start = time.perf_counter()
         session.send_message("compute things")
-        while (await queue.get()).type != "run_finished":
-            pass
+        while (event := await queue.get()).type != "run_finished":
+            await approve_if_asked(session, event)
         wall = time.perf_counter() - start
         overhead = (wall - model_clock.spent - kernel_clock.spent) / steps * 1000
         per_step.append((overhead, notebook_clock.spent / steps * 1000))

@@ -141,6 +141,9 @@ async def build(root: Path, turns: int, checkpoints: list[int], base_url: str) -
             session.send_message(request)
             while True:
                 event = await queue.get()
+                if event.type == "cell_proposed" and event.data.get("needs_approval"):
+                    # Not sandboxed here: the gate asks even under 'never' (fail closed).
+                    await session.approve(event.data["cell_id"])
                 if event.type == "run_finished":
                     if event.data["status"] != "done":
                         raise RuntimeError(f"turn {turn} ended {event.data}")
