@@ -15,6 +15,7 @@ from pydantic import Field
 from ..errors import ToolError
 from ..events import Finding, MessagePosted, Review, Variable, VariablesChanged
 from ..kernel import NamespaceDiff
+from ..memory.registry import DataObjectRegistry
 from ..safety import RiskReport, SessionFacts, analyze_code_async, cell_io, decide
 from ..safety.audit import AuditLog, AuditSubject
 from ..sandbox import sandbox_status
@@ -286,10 +287,14 @@ async def _execute(
     return as_json(body)
 
 
+def _registry(run: RunContext) -> DataObjectRegistry:
+    """The session's data objects (the notebook's variables); empty without memory."""
+    return run.memory.state.registry if run.memory is not None else DataObjectRegistry()
+
+
 def _kernel_names(run: RunContext) -> list[str] | str:
-    """The session's data objects (the notebook's variables), at most 40."""
-    registry = run.memory.state.registry if run.memory is not None else None
-    names = registry.names() if registry is not None else []
+    """The session's data objects by name, at most 40."""
+    names = _registry(run).names()
     if not names:
         return "none yet: every name the cell uses must be defined in it"
     return names[:40]
@@ -299,12 +304,9 @@ async def analyze(run: RunContext, code: str) -> RiskReport:
     """The static analysis of ``code`` with what the session knows, off the event loop
     and time-capped (an analysis that cannot finish asks the user, whatever the policy)."""
     facts = run.facts
-    registry = run.memory.state.registry if run.memory is not None else None
-    user_objects = (
-        {name for name, obj in registry.objects.items() if obj.created_cell is None}
-        if registry is not None
-        else set()
-    )
+    user_objects = {
+        name for name, obj in _registry(run).objects.items() if obj.created_cell is None
+    }
     session = SessionFacts.of(
         files_read=facts.files_read,
         files_written=facts.files_written,
