@@ -243,6 +243,9 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         path = save_screenshot(page, request.node.nodeid)
         (path.with_suffix(".console.txt")).write_text("\n".join(console))
         print(f"screenshot of the failure: {path}")
+        troubles = [line for line in console if not line.startswith(("log:", "debug:", "info:"))]
+        print(f"browser console: last warnings and errors ({len(troubles)} in all)")
+        print("\n".join(troubles[-30:]))
         _print_server_troubles(request)
     context.close()
 

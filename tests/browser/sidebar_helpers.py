@@ -109,6 +109,13 @@ def sidebar_state(page: Any) -> str:
                         '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeAgent-cell')).map(
                         n => n.dataset.codeagentStatus),
                     session: text('.jp-CodeAgent-sessions-toggle'),
+                    composer: Array.from(bar.querySelectorAll('.jp-CodeAgent-input')).map(
+                        n => n.value),
+                    dialogs: Array.from(document.querySelectorAll('.jp-Dialog')).map(
+                        n => n.innerText.slice(0, 200)),
+                    focus: [document.activeElement
+                        ? document.activeElement.tagName + '.' + document.activeElement.className
+                        : ''],
                 };
             }"""
         )
