@@ -140,6 +140,7 @@ def _start_lab(
         f"--ServerApp.root_dir={root_dir}",
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.expose_app_in_browser=True",  # a failing test reports the commands' state
     ]  # fmt: skip
     log_file = log_path.open("wb")
     process = subprocess.Popen(
@@ -230,9 +231,39 @@ def save_screenshot(page: Any, name: str) -> Path:
     return path
 
 
+# Says in the console (printed when a test fails) what can take a key press away from
+# the extension: a JupyterLab dialog that showed, even briefly, and where a shortcut
+# with modifiers went and whether something handled it first.
+_WITNESS_SCRIPT = """
+(() => {
+  const text = node => (node.innerText || '').replace(/\\s+/g, ' ').slice(0, 200);
+  new MutationObserver(records => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.nodeType === 1 && node.matches('.jp-Dialog')) {
+          setTimeout(() => console.warn('witness: dialog shown: ' + text(node)), 0);
+        }
+      }
+    }
+  }).observe(document, { childList: true, subtree: true });
+  document.addEventListener('keydown', event => {
+    const modifierOnly = ['Alt', 'Shift', 'Control', 'Meta'].includes(event.key);
+    if (modifierOnly || !(event.altKey || event.ctrlKey || event.metaKey)) { return; }
+    const target = event.target;
+    const where = target && target.tagName
+      ? target.tagName + '.' + String(target.className).slice(0, 80) : String(target);
+    console.warn('witness: key ' + (event.altKey ? 'Alt+' : '') + (event.shiftKey ? 'Shift+' : '')
+      + (event.ctrlKey ? 'Ctrl+' : '') + event.key + ' on ' + where
+      + (event.defaultPrevented ? ' (already handled)' : ''));
+  }, true);
+})();
+"""
+
+
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(script=_WITNESS_SCRIPT)
     page = context.new_page()
     console: list[str] = []
     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
@@ -243,7 +274,11 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         path = save_screenshot(page, request.node.nodeid)
         (path.with_suffix(".console.txt")).write_text("\n".join(console))
         print(f"screenshot of the failure: {path}")
-        troubles = [line for line in console if not line.startswith(("log:", "debug:", "info:"))]
+        troubles = [
+            line
+            for line in console
+            if not line.startswith(("log:", "debug:", "info:")) and "to activate" not in line
+        ]
         print(f"browser console: last warnings and errors ({len(troubles)} in all)")
         print("\n".join(troubles[-30:]))
         _print_server_troubles(request)

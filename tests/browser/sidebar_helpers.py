@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -66,12 +67,20 @@ def open_notebook(page: Any, server: LabServer, name: str) -> None:
 
 
 def open_sidebar(page: Any) -> None:
+    """Show the sidebar, whether or not the restored layout shows it (or does so late).
+
+    The tab toggles: clicked while a slow restore is about to open the panel, it would
+    close it again. So it is clicked only while it is not the current tab, until the
+    panel shows.
+    """
     tab = page.locator('.jp-SideBar.jp-mod-right li[data-id="jp-codeagent-sidebar"]')
     tab.wait_for(timeout=TIMEOUT)
-    try:  # a restored layout may open it by itself
-        page.wait_for_selector(SIDEBAR, state="visible", timeout=1500)
-    except Exception:
-        tab.click()
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not page.is_visible(SIDEBAR):
+        assert time.monotonic() < deadline, "the Code Agent sidebar never showed"
+        if "lm-mod-current" not in (tab.get_attribute("class") or ""):
+            tab.click()
+        page.wait_for_timeout(500)
     page.wait_for_selector(f"{SIDEBAR} .jp-CodeAgent-health-ready", timeout=TIMEOUT)
     page.wait_for_selector(f"{SIDEBAR} .jp-CodeAgent-input", timeout=TIMEOUT)
 
@@ -113,6 +122,17 @@ def sidebar_state(page: Any) -> str:
                         n => n.value),
                     dialogs: Array.from(document.querySelectorAll('.jp-Dialog')).map(
                         n => n.innerText.slice(0, 200)),
+                    shortcuts: (() => {
+                        const app = window.jupyterapp;
+                        if (!app) { return ['(the app is not exposed)']; }
+                        return ['approve-cell', 'reject-cell', 'open'].map(name => {
+                            const id = 'codeagent:' + name;
+                            const keys = app.commands.keyBindings
+                                .filter(b => b.command === id).map(b => b.keys.join(' '));
+                            return id + (app.commands.isEnabled(id) ? ' enabled' : ' disabled')
+                                + ' keys=' + JSON.stringify(keys);
+                        });
+                    })(),
                     focus: [document.activeElement
                         ? document.activeElement.tagName + '.' + document.activeElement.className
                         : ''],
