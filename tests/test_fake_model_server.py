@@ -337,6 +337,35 @@ def test_concurrent_requests_from_threads(server: FakeModelServer) -> None:
     assert len(server.requests) == 40
 
 
+def test_a_reply_held_back_does_not_hold_up_the_others(server: FakeModelServer) -> None:
+    """A responder that waits (a test holding one reply back) must not stall the server:
+    another client's request is answered meanwhile, and the held one when released."""
+    release = threading.Event()
+
+    def responder(request: RecordedRequest) -> FakeReply:
+        text = str(request.messages[0]["content"])
+        if text == "held":
+            release.wait(30)
+        return FakeReply(text=f"answer to {text}")
+
+    server.responder = responder
+
+    def ask(text: str) -> str:
+        with openai.OpenAI(base_url=server.openai_base_url, api_key="k", max_retries=0) as client:
+            reply = client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": text}], timeout=20
+            )
+            return reply.choices[0].message.content or ""
+
+    with ThreadPoolExecutor(2) as pool:
+        held = pool.submit(ask, "held")
+        assert server.wait_until(lambda s: len(s.requests) == 1, timeout=10)
+        assert ask("free") == "answer to free"  # served while the other is held
+        assert not held.done()
+        release.set()
+        assert held.result(timeout=20) == "answer to held"
+
+
 @pytest.mark.asyncio
 async def test_async_clients_and_abort_detection(server: FakeModelServer) -> None:
     server.enqueue(FakeReply(text="tick " * 100, chunk_delay=0.05))

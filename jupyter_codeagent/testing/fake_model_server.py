@@ -232,6 +232,28 @@ class FakeModelServer:
             log.exception("fake model server: the responder raised")
             return self._failure(f"fake model server: the responder raised {exc!r}")
 
+    async def _reply_off_the_loop(self, request: RecordedRequest) -> FakeReply:
+        """The next reply, asked for in a thread of its own.
+
+        A responder may block (a test holds a reply back until it is ready); the other
+        connections, streams included, must go on meanwhile. A daemon thread, not an
+        executor's: a reply still held back must not keep the process from exiting.
+        """
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[FakeReply] = loop.create_future()
+
+        def deliver(reply: FakeReply) -> None:
+            if not answer.done():
+                answer.set_result(reply)
+
+        def work() -> None:
+            reply = self._next_reply(request)
+            with contextlib.suppress(RuntimeError):  # the server stopped meanwhile
+                loop.call_soon_threadsafe(deliver, reply)
+
+        threading.Thread(target=work, name="fake-model-responder", daemon=True).start()
+        return await answer
+
     def _failure(self, message: str) -> FakeReply:
         with self._lock:
             self._errors.append(message)
@@ -354,7 +376,7 @@ class FakeModelServer:
             )
             return await self._write(writer, wire, http.keep_alive)
 
-        reply = self._next_reply(request)
+        reply = await self._reply_off_the_loop(request)
         render = render_anthropic if path == _ANTHROPIC_PATH else render_openai
         wire = render(request, reply, serial)
         # While we wait or stream, a pending read tells us at once if the client hangs up;

@@ -296,6 +296,34 @@ def _print_server_troubles(request: pytest.FixtureRequest) -> None:
         ]
         print(f"lab server {server.url}: last warnings and errors ({len(lines)} in all)")
         print("\n".join(lines[-40:]))
+        _print_sessions(server)
+    from jupyter_codeagent.testing.agent_script import role_of
+    from jupyter_codeagent.testing.fake_model_server import FakeModelServer
+
+    for fake in [v for v in request.node.funcargs.values() if isinstance(v, FakeModelServer)]:
+        roles = [role_of(r) or r.path for r in fake.requests]
+        print(f"fake model: {len(roles)} requests, by role in order: {roles[-30:]}")
+        print(f"fake model: {len(fake.aborted)} aborted by the client; errors: {fake.errors[-5:]}")
+
+
+def _print_sessions(server: LabServer) -> None:
+    """What the server holds of each session (the chat may show less)."""
+    from .sidebar_helpers import api
+
+    try:
+        for listed in api(server, "GET", "sessions"):
+            snapshot = api(server, "GET", f"sessions/{listed['id']}")
+            cells = [(c.get("status"), c.get("task_id")) for c in snapshot.get("cells", [])]
+            tasks = [
+                (t.get("id"), t.get("status")) for t in snapshot.get("plan", {}).get("tasks", [])
+            ]
+            print(
+                f"session {listed['id'][:8]} ({snapshot.get('notebook_path')}): "
+                f"status {snapshot.get('status')}, last_seq {snapshot.get('last_seq')}, "
+                f"plan {tasks}, cells {cells}, pending {snapshot.get('pending')}"
+            )
+    except Exception as error:  # the server may be the thing that broke
+        print(f"the sessions could not be read: {error}")
 
 
 def open_lab(page: Any, server: LabServer) -> None:
