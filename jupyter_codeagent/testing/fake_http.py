@@ -100,3 +100,17 @@ def chunk(data: bytes) -> bytes:
 
 
 LAST_CHUNK = b"0\r\n\r\n"
+
+
+async def cancel_all_tasks() -> None:
+    """Cancel and await the tasks still on the loop, so none is destroyed pending."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def wait_unless_hangup(hangup: asyncio.Future[bytes], seconds: float) -> bool:
+    """Sleep ``seconds``; False at once if the client hangs up meanwhile."""
+    done, _ = await asyncio.wait({hangup}, timeout=seconds)
+    return not done

@@ -233,12 +233,8 @@ class FakeModelServer:
             return self._failure(f"fake model server: the responder raised {exc!r}")
 
     async def _reply_off_the_loop(self, request: RecordedRequest) -> FakeReply:
-        """The next reply, asked for in a thread of its own.
-
-        A responder may block (a test holds a reply back until it is ready); the other
-        connections, streams included, must go on meanwhile. A daemon thread, not an
-        executor's: a reply still held back must not keep the process from exiting.
-        """
+        """The next reply, asked for in a daemon thread: a responder may block (a test
+        holding a reply back) while the other connections go on, and exit must not wait."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[FakeReply] = loop.create_future()
 
@@ -287,7 +283,7 @@ class FakeModelServer:
             ready.set()
         finally:
             try:
-                loop.run_until_complete(_cancel_all())
+                loop.run_until_complete(fake_http.cancel_all_tasks())
                 loop.run_until_complete(loop.shutdown_asyncgens())
             finally:
                 loop.close()
@@ -385,7 +381,7 @@ class FakeModelServer:
             return await self._write(writer, wire, http.keep_alive)
         hangup = asyncio.ensure_future(reader.read(1))
         try:
-            if reply.delay and not await _wait_unless(hangup, reply.delay):
+            if reply.delay and not await fake_http.wait_unless_hangup(hangup, reply.delay):
                 self._record_abort(request)
                 return False
             if wire.events is None:
@@ -415,7 +411,7 @@ class FakeModelServer:
                 if (
                     index
                     and reply.chunk_delay
-                    and not await _wait_unless(hangup, reply.chunk_delay)
+                    and not await fake_http.wait_unless_hangup(hangup, reply.chunk_delay)
                 ):
                     return False
                 if hangup.done():
@@ -436,20 +432,6 @@ class FakeModelServer:
         )
         await writer.drain()
         return keep_alive
-
-
-async def _cancel_all() -> None:
-    """Cancel and await the tasks still on the loop, so none is destroyed pending."""
-    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def _wait_unless(hangup: asyncio.Future[bytes], seconds: float) -> bool:
-    """Sleep ``seconds``; False at once if the client hangs up meanwhile."""
-    done, _ = await asyncio.wait({hangup}, timeout=seconds)
-    return not done
 
 
 def _dumps(data: object) -> bytes:

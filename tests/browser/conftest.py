@@ -232,8 +232,8 @@ def save_screenshot(page: Any, name: str) -> Path:
 
 
 # Says in the console (printed when a test fails) what can take a key press away from
-# the extension: a JupyterLab dialog that showed, even briefly, and where a shortcut
-# with modifiers went and whether something handled it first.
+# the extension: a JupyterLab dialog that showed, even briefly, and where each shortcut
+# key with modifiers went.
 _WITNESS_SCRIPT = """
 (() => {
   const text = node => (node.innerText || '').replace(/\\s+/g, ' ').slice(0, 200);
@@ -253,8 +253,7 @@ _WITNESS_SCRIPT = """
     const where = target && target.tagName
       ? target.tagName + '.' + String(target.className).slice(0, 80) : String(target);
     console.warn('witness: key ' + (event.altKey ? 'Alt+' : '') + (event.shiftKey ? 'Shift+' : '')
-      + (event.ctrlKey ? 'Ctrl+' : '') + event.key + ' on ' + where
-      + (event.defaultPrevented ? ' (already handled)' : ''));
+      + (event.ctrlKey ? 'Ctrl+' : '') + event.key + ' on ' + where);
   }, true);
 })();
 """
