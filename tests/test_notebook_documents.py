@@ -20,7 +20,7 @@ from jupyter_codeagent.notebook.file_writer import FileNotebookWriter
 from jupyter_codeagent.notebook.live_hub import LiveNotebookHub
 from jupyter_codeagent.notebook.reconcile import RecordedCell, reconcile, refreshed
 from jupyter_codeagent.notebook.shared_doc import SharedNotebookWriter
-from jupyter_codeagent.tools.live_outputs import OutputMirror
+from jupyter_codeagent.tools.live_outputs import LiveOutputs, OutputMirror
 
 OUT = [{"output_type": "stream", "name": "stdout", "text": "hello\n"}]
 
@@ -284,3 +284,28 @@ def test_output_mirror_folds_the_bridge_events_like_jupyterlab() -> None:
     mirror.apply({"output_type": "clear_output"})
     mirror.apply({"nonsense": True})
     assert mirror.outputs() == [] and mirror.version == version + 1
+
+
+async def test_a_cell_ends_even_when_its_last_output_is_acknowledged_at_that_moment() -> None:
+    # Python 3.11's wait_for returns the result instead of raising when a cancellation
+    # meets a result (a browser's acknowledgement of the outputs) in one loop turn. The
+    # pump then lived on, and leaving the live outputs waited for it forever: the cell's
+    # card stayed "Running…" although the kernel had answered.
+    hub = LiveNotebookHub()
+    sent: list[dict[str, Any]] = []
+    hub.attach("nb.ipynb", sent.append)
+
+    class Cells:
+        async def outputs(self, cell_id: str, outputs: list[dict[str, Any]]) -> None:
+            op = {"op": "update_cell", "cell_id": cell_id, "outputs": outputs, "transient": True}
+            await hub.request("nb.ipynb", op, timeout=30)
+
+    live = LiveOutputs(Cells(), "c1", interval=0.01)  # type: ignore[arg-type]
+    on_output = await live.__aenter__()
+    on_output({"output_type": "stream", "name": "stdout", "text": "after restart\n"})
+    while not sent:
+        await asyncio.sleep(0)
+    hub.acknowledge({"request_id": sent[0]["request_id"], "ok": True})
+    ending = asyncio.ensure_future(live.__aexit__(None, None, None))  # in the same turn
+    await asyncio.wait({ending}, timeout=5)
+    assert ending.done(), "leaving the live outputs waits for a pump that lives on"

@@ -10,7 +10,6 @@ overwrite), so a progress bar shows in the notebook as one updating line.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import logging
 from collections.abc import Callable
@@ -84,6 +83,7 @@ class LiveOutputs:
         self._mirror = OutputMirror()
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
 
     def on_output(self, event: dict[str, Any]) -> None:
         self._mirror.apply(event)
@@ -95,21 +95,27 @@ class LiveOutputs:
 
     async def __aexit__(self, *exc_info: object) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if task is None:
+            return
+        # The flag, not the cancellation alone, ends the pump: Python 3.11's wait_for
+        # drops a cancellation that meets a result (the browser's acknowledgement of the
+        # outputs) in one loop turn, and the pump would then wait for outputs forever.
+        self._closed = True
+        self._changed.set()
+        task.cancel()
+        await asyncio.wait({task})  # the caller's own cancellation still goes through
 
     async def _pump(self) -> None:
         sent = -1
-        while True:
+        while not self._closed:
             await self._changed.wait()
             self._changed.clear()
-            if self._mirror.version == sent:
+            if self._closed or self._mirror.version == sent:
                 continue
             sent = self._mirror.version
             try:
                 await self._cells.outputs(self._cell_id, self._mirror.outputs())
             except Exception:  # showing progress must never break the execution
                 log.warning("live outputs of %s failed", self._cell_id, exc_info=True)
-            await asyncio.sleep(self._interval)
+            if not self._closed:
+                await asyncio.sleep(self._interval)
