@@ -8,12 +8,15 @@ their outputs while they run.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 from typing import Any
 
+import nbformat
 import pytest
 
-from jupyter_codeagent.testing.agent_script import finish, plan, propose, review
+from jupyter_codeagent.testing.agent_script import finish, plan, propose, review, text
 
 from .conftest import LabServer
 from .notebook_helpers import (
@@ -93,6 +96,68 @@ def test_reload_mid_run_then_approve(page: Any, lab: LabServer, fake: Any) -> No
     assert len({c.metadata["codeagent"]["cell_id"] for c in ours}) == 2
     assert len(page.locator(f"{SIDEBAR} .jp-CodeAgent-card").all()) == 2
     assert not any("deleted" in text or "removed" in text for text in notices(page))
+    assert no_dialog(page)
+
+
+def wait_page(page: Any, check: Callable[[], Any]) -> None:
+    """Wait for ``check`` while the page runs (the socket routes answer only then)."""
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not check():
+        assert time.monotonic() < deadline, f"{check} did not become true"
+        page.wait_for_timeout(100)
+
+
+def test_cells_written_while_the_tab_was_away_come_in_without_a_question(
+    page: Any, lab: LabServer, fake: Any
+) -> None:
+    # The tab's notebook is "unsaved" from the moment its kernel reports its language
+    # (JupyterLab marks it so); the agent then writes a cell to the file while the tab's
+    # connection is down. Coming back, the tab must take that cell without JupyterLab's
+    # "File Changed" dialog, which would also swallow the user's next key.
+    sockets: list[tuple[Any, Any]] = []  # (the page's end, the server's end or None)
+    offline = [False]
+
+    def relay(ws: Any) -> None:
+        # Offline, the socket opens but reaches nobody.
+        sockets.append((ws, None if offline[0] else ws.connect_to_server()))
+
+    def cut() -> None:
+        before = len(sockets)
+        for end in sockets[-1]:
+            if end is not None:
+                end.close(code=1006, reason="network dropped")
+        wait_page(page, lambda: len(sockets) > before)  # the sidebar connects again
+
+    page.route_web_socket(re.compile(r".*/codeagent/sessions/[^/]+/events.*"), relay)
+    path = write_notebook(lab.root, "away.ipynb", ("# mine\n1 + 1",))
+    script = new_script(fake)
+    script.planner(text("Hello."), plan("Count"))
+    script.coder(propose("n = 41 + 1\nn", "Count.", "t1"), finish("It is 42."))
+    script.reviewer(review())
+    open_notebook(page, lab, "away.ipynb")
+    open_sidebar(page)
+    send(page, "hello")  # the session and its connection
+    wait_run_status(page, "done")
+    page.wait_for_selector(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty", timeout=TIMEOUT)
+    wait_page(page, lambda: sockets)
+
+    offline[0] = True
+    cut()
+    send(page, "count to 42")
+    wait_page(page, lambda: file_statuses(nbformat.read(path, 4)) == ["proposed"])
+
+    offline[0] = False
+    cut()
+    wait_view_statuses(page, ["proposed"])
+    wait_card_status(page, 0, "proposed")
+    page.wait_for_timeout(1000)  # the save that followed the cell's arrival
+    assert no_dialog(page)
+    page.keyboard.press("Alt+Shift+Enter")  # the approve shortcut reaches its command
+    wait_card_status(page, 0, "done")
+    wait_run_status(page, "done")
+    nb = wait_for_file(path, lambda nb: file_statuses(nb) == ["done"])
+    assert nb.cells[0].source == "# mine\n1 + 1"
+    assert nb.metadata.get("language_info", {}).get("name") == "python"
     assert no_dialog(page)
 
 

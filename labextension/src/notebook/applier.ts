@@ -65,7 +65,9 @@ export class NotebookApplier implements INotebookOpApplier {
       return ack;
     }
     if (op.save) {
-      return saveAgentChange(panel, this._contents, wasDirty, change);
+      const changedCell =
+        op.op === 'insert_cell' || op.source !== undefined ? op.cell_id : undefined;
+      return saveAgentChange(panel, this._contents, wasDirty, change, changedCell);
     }
     if (!wasDirty) {
       // The agent's change alone does not make the notebook "unsaved": the outputs of a

@@ -1,7 +1,10 @@
+import type * as nbformat from '@jupyterlab/nbformat';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { Contents } from '@jupyterlab/services';
+import { JSONExt } from '@lumino/coreutils';
 
 import type { INotebookAck } from '../types';
+import { KERNEL_METADATA, onlyAgentChanges } from './unsavedEdits';
 
 /**
  * Save the notebook after the agent changed it (the op the server asked this tab to
@@ -9,27 +12,27 @@ import type { INotebookAck } from '../types';
  *
  * JupyterLab's own save asks the user when the file changed on disk since this tab
  * loaded or saved it. Such a change is another tab's save, or the server's write while
- * this tab was not attached. When the notebook had no unsaved edits here, this tab
+ * this tab was not attached. When nothing the user did here would be lost, this tab
  * takes the file as it is on disk and applies the agent's change again (`reapply` is
- * idempotent), so both are kept and nobody is asked. With unsaved edits here, the
- * user decides, in JupyterLab's dialog, as for any two editors of one file.
+ * idempotent), so both are kept and nobody is asked. With edits of the user's here that
+ * the file lacks, the user decides, in JupyterLab's dialog, as for any two editors of
+ * one file. `changedCell`: the cell whose code the agent's change sets, if any.
  */
 export async function saveAgentChange(
   panel: NotebookPanel,
   contents: Contents.IManager,
   wasDirty: boolean,
-  reapply: () => INotebookAck
+  reapply: () => INotebookAck,
+  changedCell?: string
 ): Promise<INotebookAck> {
-  const context = panel.context;
   try {
-    if (!context.model.collaborative && !wasDirty && (await changedOnDisk(panel, contents))) {
-      await context.revert();
+    if (await takeFileIfNothingIsLost(panel, contents, wasDirty, changedCell)) {
       const again = reapply();
       if (!again.ok) {
         return again;
       }
     }
-    await context.save();
+    await panel.context.save();
     return { ok: true };
   } catch (error) {
     return {
@@ -62,18 +65,52 @@ export async function changedOnDisk(
 }
 
 /**
- * When a tab (re)attaches: if the file changed while it was away and it has no
- * unsaved edits, load the file (it holds the agent's cells written meanwhile).
+ * When a tab (re)attaches: if the file changed while it was away (it holds the agent's
+ * cells written meanwhile), load it, unless that would lose something the user did here.
  */
 export async function catchUpWithDisk(
   panel: NotebookPanel,
   contents: Contents.IManager
 ): Promise<void> {
+  await takeFileIfNothingIsLost(panel, contents, panel.context.model.dirty);
+}
+
+/**
+ * Load the file in place of the open notebook if it changed on disk and the open one
+ * has nothing of the user's the file lacks (`onlyAgentChanges`). An "unsaved" notebook
+ * qualifies when all it has unsaved is agent cells and the kernel's metadata, which is
+ * kept: JupyterLab marks every notebook it opens from a file without `language_info`
+ * as unsaved once the kernel starts. Returns whether the file was loaded.
+ */
+async function takeFileIfNothingIsLost(
+  panel: NotebookPanel,
+  contents: Contents.IManager,
+  dirty: boolean,
+  changedCell?: string
+): Promise<boolean> {
   const context = panel.context;
-  if (context.model.collaborative || context.model.dirty) {
-    return;
+  const model = context.model;
+  if (model.collaborative || !(await changedOnDisk(panel, contents))) {
+    return false;
   }
-  if (await changedOnDisk(panel, contents)) {
-    await context.revert();
+  if (dirty) {
+    let file: Contents.IModel;
+    try {
+      file = await contents.get(context.path, { type: 'notebook', content: true });
+    } catch {
+      return false;
+    }
+    const content = file.content as nbformat.INotebookContent | null;
+    if (!content || !onlyAgentChanges(model.toJSON() as nbformat.INotebookContent, content, changedCell)) {
+      return false;
+    }
   }
+  const kept = dirty ? KERNEL_METADATA.map(key => [key, model.getMetadata(key)] as const) : [];
+  await context.revert();
+  for (const [key, value] of kept) {
+    if (value !== undefined && !JSONExt.deepEqual(value, model.getMetadata(key))) {
+      model.setMetadata(key, value);
+    }
+  }
+  return true;
 }
