@@ -32,6 +32,9 @@ pytestmark = [
 CSV = "name,age,fare,survived\n" + "".join(
     f"p{i},{20 + (i * 7) % 50},{10 + (i * 13) % 90},{i % 3 == 0:d}\n" for i in range(40)
 )
+#: What the user says when the agents ask: a small model asks back the user's question.
+USER_REPLY = "Please work it out yourself from the file passengers.csv with a code cell."
+
 QUESTIONS = [
     ("How many rows does passengers.csv have?", "40"),
     ("What is the mean age in passengers.csv? Round to one decimal.", None),
@@ -86,6 +89,9 @@ async def test_a_real_model_answers_from_the_data_or_says_it_could_not(
         event = await events.next(timeout=1500)
         if event["type"] == "cell_proposed" and event["needs_approval"]:
             await api.approve(session["id"], event["cell_id"])  # no sandbox here: we decide
+        if event["type"] == "question":  # answered as a user who wants it worked out
+            reply = {"question_id": event["question_id"], "text": USER_REPLY}
+            await api.call("POST", "sessions", session["id"], "answer", body=reply)
         if event["type"] == "run_finished":
             break
     ran = [e for e in events.of_type("cell_executed") if e["status"] == "ok"]
