@@ -177,6 +177,25 @@ async def test_a_task_is_done_only_once_its_cell_ran(api: Api, fake: Any) -> Non
     assert [t["status"] for t in tasks] == ["done", "skipped"]
 
 
+async def test_a_cell_with_a_task_id_of_its_own_invention_still_runs(api: Api, fake: Any) -> None:
+    # Seen with Qwen2.5-Coder-0.5B: `propose_cell(code=..., task_id="load_data")` for a
+    # plan whose only task is t1. Refusing the call over the label threw the code away.
+    script = new_script(fake)
+    script.planner(plan("Load the data"))
+    script.coder(
+        propose("rows = 3\nprint(rows)", task_id="load_data"),
+        call("update_task", task_id="t1", status="done"),
+        finish("There are 3 rows."),
+    )
+    script.reviewer(review())
+    session_id, events = await _start(api, "how many rows?")
+    finished = await _approve_all(api, session_id, events)
+    assert finished["status"] == "done" and finished["summary"] == "There are 3 rows."
+    state = await api.get(session_id)
+    assert [(c["task_id"], c["status"]) for c in state["cells"]] == [("t1", "done")]
+    assert [t["status"] for t in state["plan"]["tasks"]] == ["done"]
+
+
 async def test_a_block_for_a_non_danger_is_a_revision_the_user_settles(api: Api, fake: Any) -> None:
     """Seen with Qwen2.5-Coder-0.5B: the reviewer "blocks" a harmless read_csv (risk
     medium, "it does not check the row count"), the coder proposes the same code again;

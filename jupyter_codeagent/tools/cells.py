@@ -23,7 +23,7 @@ from .base import ToolReply, as_json, tool
 from .cell_log import CellLog
 from .context import CellResult, new_id
 from .images import output_images
-from .plan import current_task, find_task
+from .plan import task_for_cell
 from .review import CellReview, ReviewRequest, higher_risk
 from .undo import predict_undo, prepare_undo
 
@@ -54,7 +54,7 @@ async def propose_cell(
     """Propose one Python code cell for the user's notebook. It is checked by a static
     analyzer and a reviewer, then shown to the user, who may approve, edit or reject it.
     Returns the review, the user's decision and, if it ran, its outputs or error."""
-    task = find_task(run, task_id) if task_id else current_task(run)
+    task = task_for_cell(run, task_id.strip())
     explanation = explanation.strip()
     replaces = replaces.strip()
     declined = run.declined.get(_normalised(code))

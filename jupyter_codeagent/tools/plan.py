@@ -184,6 +184,13 @@ def current_task(run: RunContext) -> Task | None:
     return candidates[0] if candidates else None
 
 
+def task_for_cell(run: RunContext, task_id: str) -> Task | None:
+    """The task a proposed cell works on. An id that is no plan task's (a small model
+    names the task itself: ``load_data``) files the cell under the current task: the
+    code is what matters, and refusing it over a label threw working cells away."""
+    return (run.plan.find(task_id) if task_id else None) or current_task(run)
+
+
 def find_task(run: RunContext, task_id: str) -> Task:
     task = run.plan.find(task_id)
     if task is None:
