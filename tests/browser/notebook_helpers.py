@@ -113,3 +113,12 @@ def poll(check: Callable[[], Any], timeout: float = 30.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"{check} did not become true within {timeout}s")
         time.sleep(0.2)
+
+
+def wait_page(page: Any, check: Callable[[], Any], timeout: float = 60.0) -> None:
+    """Like ``poll``, but the page runs meanwhile: Playwright's routes (a WebSocket
+    relay, say) answer only while the test waits in a page call, never in a sleep."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"{check} did not become true within {timeout}s"
+        page.wait_for_timeout(100)

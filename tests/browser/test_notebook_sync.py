@@ -9,7 +9,6 @@ their outputs while they run.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +31,7 @@ from .notebook_helpers import (
     run_all_from_menu,
     select_agent_cell,
     wait_for_file,
+    wait_page,
     wait_view_statuses,
 )
 from .review_helpers import fake, lab, new_script
@@ -97,14 +97,6 @@ def test_reload_mid_run_then_approve(page: Any, lab: LabServer, fake: Any) -> No
     assert len(page.locator(f"{SIDEBAR} .jp-CodeAgent-card").all()) == 2
     assert not any("deleted" in text or "removed" in text for text in notices(page))
     assert no_dialog(page)
-
-
-def wait_page(page: Any, check: Callable[[], Any]) -> None:
-    """Wait for ``check`` while the page runs (the socket routes answer only then)."""
-    deadline = time.monotonic() + TIMEOUT / 1000
-    while not check():
-        assert time.monotonic() < deadline, f"{check} did not become true"
-        page.wait_for_timeout(100)
 
 
 def test_cells_written_while_the_tab_was_away_come_in_without_a_question(
