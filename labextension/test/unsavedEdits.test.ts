@@ -61,6 +61,12 @@ describe("the file can replace the open notebook when nothing of the user is los
     assert.equal(onlyAgentChanges(open, file), true);
   });
 
+  test("the blank cell JupyterLab puts in a tab whose file has no cells", () => {
+    const open = notebook([code("", { metadata: { trusted: true } })], LANGUAGE);
+    const file = notebook([agent("c1", "n = 42")]);
+    assert.equal(onlyAgentChanges(open, file), true);
+  });
+
   test("source given as lines or as one string is the same code", () => {
     const open = notebook([code("a = 1\nb = 2")]);
     const file = notebook([code(["a = 1\n", "b = 2"] as unknown as string)]);
@@ -79,6 +85,11 @@ describe("the user decides when the open notebook has edits of theirs", () => {
     const open = notebook([code("# mine"), code("# new")]);
     const file = notebook([code("# mine")]);
     assert.equal(onlyAgentChanges(open, file), false);
+  });
+
+  test("a blank cell the user ran here", () => {
+    const ran = code("", { execution_count: 1 });
+    assert.equal(onlyAgentChanges(notebook([ran]), notebook([])), false);
   });
 
   test("a cell the user ran here and did not save", () => {

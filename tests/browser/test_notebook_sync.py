@@ -99,13 +99,19 @@ def test_reload_mid_run_then_approve(page: Any, lab: LabServer, fake: Any) -> No
     assert no_dialog(page)
 
 
+@pytest.mark.parametrize(
+    "mine",
+    [("# mine\n1 + 1",), ()],
+    ids=["a-cell-of-the-users", "an-empty-notebook"],
+)
 def test_cells_written_while_the_tab_was_away_come_in_without_a_question(
-    page: Any, lab: LabServer, fake: Any
+    page: Any, lab: LabServer, fake: Any, mine: tuple[str, ...]
 ) -> None:
     # The tab's notebook is "unsaved" from the moment its kernel reports its language
     # (JupyterLab marks it so); the agent then writes a cell to the file while the tab's
     # connection is down. Coming back, the tab must take that cell without JupyterLab's
-    # "File Changed" dialog, which would also swallow the user's next key.
+    # "File Changed" dialog, which would also swallow the user's next key. A notebook
+    # without cells gets JupyterLab's blank cell in the tab only: nothing to lose either.
     sockets: list[tuple[Any, Any]] = []  # (the page's end, the server's end or None)
     offline = [False]
 
@@ -121,12 +127,12 @@ def test_cells_written_while_the_tab_was_away_come_in_without_a_question(
         wait_page(page, lambda: len(sockets) > before)  # the sidebar connects again
 
     page.route_web_socket(re.compile(r".*/codeagent/sessions/[^/]+/events.*"), relay)
-    path = write_notebook(lab.root, "away.ipynb", ("# mine\n1 + 1",))
+    path = write_notebook(lab.root, f"away{len(mine)}.ipynb", mine)
     script = new_script(fake)
     script.planner(text("Hello."), plan("Count"))
     script.coder(propose("n = 41 + 1\nn", "Count.", "t1"), finish("It is 42."))
     script.reviewer(review())
-    open_notebook(page, lab, "away.ipynb")
+    open_notebook(page, lab, path.name)
     open_sidebar(page)
     send(page, "hello")  # the session and its connection
     wait_run_status(page, "done")
@@ -148,7 +154,7 @@ def test_cells_written_while_the_tab_was_away_come_in_without_a_question(
     wait_card_status(page, 0, "done")
     wait_run_status(page, "done")
     nb = wait_for_file(path, lambda nb: file_statuses(nb) == ["done"])
-    assert nb.cells[0].source == "# mine\n1 + 1"
+    assert [c.source for c in nb.cells if "codeagent" not in c.metadata][: len(mine)] == list(mine)
     assert nb.metadata.get("language_info", {}).get("name") == "python"
     assert no_dialog(page)
 

@@ -18,8 +18,9 @@ export const KERNEL_METADATA = ['kernelspec', 'language_info'] as const;
  *
  * The user's own cells must agree in order, kind, code, and in their runs (execution
  * count and number of outputs), so a cell the user ran here and did not save counts as
- * an edit. An agent cell both versions have must have the same code: the user may have
- * edited a proposal here.
+ * an edit. Blank cells never run hold nothing to lose: JupyterLab puts one in a tab
+ * whose file has no cells. An agent cell both versions have must have the same code:
+ * the user may have edited a proposal here.
  */
 export function onlyAgentChanges(
   open: nbformat.INotebookContent,
@@ -54,6 +55,7 @@ function userMetadata(metadata: nbformat.INotebookMetadata | undefined): Partial
 function userCells(nb: nbformat.INotebookContent, exempt?: string): PartialJSONValue[] {
   return nb.cells
     .filter(cell => agentCellId(cell) === null && (exempt === undefined || cell.id !== exempt))
+    .filter(cell => !blankAndNeverRun(cell))
     .map(cell => {
       const code = cell.cell_type === 'code' ? (cell as nbformat.ICodeCell) : null;
       return [
@@ -63,6 +65,12 @@ function userCells(nb: nbformat.INotebookContent, exempt?: string): PartialJSONV
         code?.outputs?.length ?? 0
       ];
     });
+}
+
+function blankAndNeverRun(cell: nbformat.ICell): boolean {
+  const code = cell.cell_type === 'code' ? (cell as nbformat.ICodeCell) : null;
+  const ran = (code?.execution_count ?? null) !== null || (code?.outputs?.length ?? 0) > 0;
+  return !ran && text(cell.source).trim() === '';
 }
 
 function agentCode(nb: nbformat.INotebookContent, exempt?: string): Map<string, string> {
