@@ -17,6 +17,7 @@ from traitlets.config import Config
 from jupyter_codeagent.errors import NotFound
 from jupyter_codeagent.notebook.cells import AgentCellState, reported_cells
 from jupyter_codeagent.notebook.file_writer import FileNotebookWriter
+from jupyter_codeagent.notebook.live import LiveNotebookWriter
 from jupyter_codeagent.notebook.live_hub import LiveNotebookHub
 from jupyter_codeagent.notebook.reconcile import RecordedCell, reconcile, refreshed
 from jupyter_codeagent.notebook.shared_doc import SharedNotebookWriter
@@ -173,6 +174,29 @@ async def test_hub_sends_to_every_tab_and_the_primary_saves() -> None:
     assert first[-1]["op"].get("save") is True and "save" not in second[-1]["op"]
     hub.acknowledge({"request_id": first[-1]["request_id"], "ok": True})
     await request
+
+
+async def test_a_tab_that_goes_away_is_not_waited_for(
+    file_writer: FileNotebookWriter, root: Path
+) -> None:
+    # A reload mid-run closes the tab's socket while an operation awaits its answer:
+    # the cell goes to the file at once instead of the run stalling for the timeout.
+    hub = LiveNotebookHub()
+    sent: list[dict[str, Any]] = []
+    hub.attach("nb.ipynb", sent.append)
+    nbformat.write(nbformat.v4.new_notebook(), root / "nb.ipynb")
+    writer = LiveNotebookWriter(hub, file_writer, root_dir=str(root), timeout=60)
+    inserting = asyncio.ensure_future(
+        writer.insert_cell("nb.ipynb", session_id="s", cell_id="c1", source="x", status="p")
+    )
+    while not sent:
+        await asyncio.sleep(0)
+    hub.detach("nb.ipynb", sent.append)
+    await asyncio.wait({inserting}, timeout=5)
+    assert inserting.done(), "the writer waits for a tab that is gone"
+    inserting.result()
+    cells = nbformat.read(root / "nb.ipynb", as_version=4).cells
+    assert [c.metadata["codeagent"]["status"] for c in cells] == ["p"]
 
 
 def test_reported_cells_are_checked() -> None:

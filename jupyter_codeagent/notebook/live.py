@@ -42,7 +42,8 @@ Acknowledgement (the value ``request`` returns): ``{"ok": true}`` on success, or
 ``{"ok": false, "code": "not_found" | "<other>", "message": "..."}``. ``not_found``
 for an ``update_cell`` means the user deleted the cell in the open notebook: the
 writer raises ``NotFound`` rather than resurrecting it in the file. Any other
-failure, a timeout, or no attached browser makes the writer use the file instead.
+failure, a timeout, a tab that goes away before answering (the hub answers ``detached``
+for it), or no attached browser makes the writer use the file instead.
 """
 
 from __future__ import annotations
@@ -204,5 +205,8 @@ class LiveNotebookWriter:
         code = ack.get("code") if isinstance(ack, dict) else None
         if code == "not_found" and op["op"] == "update_cell":
             raise NotFound(f"The cell {op['cell_id']!r} was deleted from {api_path}.")
+        if code == "detached":  # the tab reloaded or closed: it reads the file when back
+            log.debug("the tab of %s went away during %s: writing the file", api_path, op["op"])
+            return False
         log.warning("browser refused %s on %s (%r): writing the file", op["op"], api_path, ack)
         return False

@@ -30,7 +30,8 @@ class LiveNotebookHub:
 
     def __init__(self) -> None:
         self._attached: dict[str, list[Send]] = {}
-        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        # request id -> (the primary's answer, the primary it was sent to)
+        self._waiting: dict[str, tuple[asyncio.Future[dict[str, Any]], Send]] = {}
         self._ids = itertools.count(1)
 
     def attach(self, path: str, send: Send) -> None:
@@ -40,11 +41,22 @@ class LiveNotebookHub:
         senders.append(send)
 
     def detach(self, path: str, send: Send) -> None:
+        """``send``'s tab closed the notebook or its connection.
+
+        What it was asked and has not answered is answered now, as not applied: a tab
+        that reloads or closes never answers, and the writer should not wait out its
+        timeout before writing the file (the run would stall that long).
+        """
         senders = self._attached.get(path, [])
         if send in senders:
             senders.remove(send)
         if not senders:
             self._attached.pop(path, None)
+        for future, primary in list(self._waiting.values()):
+            if primary == send and not future.done():
+                future.set_result(
+                    {"ok": False, "code": "detached", "message": "The tab went away."}
+                )
 
     def is_attached(self, path: str) -> bool:
         return bool(self._attached.get(path))
@@ -68,7 +80,7 @@ class LiveNotebookHub:
                 log.debug("a browser of %s did not take an operation", path, exc_info=True)
         request_id = self._next_id()
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[request_id] = future
+        self._waiting[request_id] = (future, primary)
         try:
             primary(
                 {
@@ -82,9 +94,9 @@ class LiveNotebookHub:
             self._waiting.pop(request_id, None)
 
     def acknowledge(self, message: dict[str, Any]) -> None:
-        future = self._waiting.get(str(message.get("request_id")))
-        if future is not None and not future.done():
-            future.set_result(message)
+        waiting = self._waiting.get(str(message.get("request_id")))
+        if waiting is not None and not waiting[0].done():
+            waiting[0].set_result(message)
 
     def _next_id(self) -> str:
         return f"op{next(self._ids)}"
