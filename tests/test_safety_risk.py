@@ -473,6 +473,15 @@ def test_syntax_error_is_blocking_with_line_and_message() -> None:
     assert "does not parse" in error.message and "must be fixed" in error.message
 
 
+def test_a_top_level_return_says_how_a_cell_shows_a_value() -> None:
+    # A small model wrote `return df["Age"].mean()` as a cell; it must learn what to do.
+    result = report("import pandas as pd\nreturn 41 + 1\n")
+    [error] = [f for f in result.findings if f.code == "syntax_error"]
+    assert error.line == 2 and result.blocking
+    assert "'return' outside a function" in error.message
+    assert "print the value or end the cell with it" in error.message
+
+
 def test_nul_byte_is_a_syntax_error() -> None:
     assert codes("x = 1\x00") == {"syntax_error": {"block"}}
 

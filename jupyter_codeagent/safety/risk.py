@@ -93,7 +93,9 @@ def _analyze(
         misplaced = outside_function(tree)
         if misplaced is not None:  # only the compiler, not the parser, refuses these
             raise SyntaxError(
-                f"'{misplaced[0]}' outside a function", ("<cell>", misplaced[1], 1, "")
+                f"'{misplaced[0]}' outside a function (a cell is top-level code: print "
+                "the value or end the cell with it)",
+                ("<cell>", misplaced[1], 1, ""),
             )
     except SyntaxError as error:
         if report_syntax:

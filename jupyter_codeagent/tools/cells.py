@@ -6,25 +6,24 @@ Every cell the coder proposes walks this path; nothing reaches the kernel around
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
 from ..errors import ToolError
-from ..events import Finding, MessagePosted, Review, Variable, VariablesChanged
+from ..events import MessagePosted, Variable, VariablesChanged
 from ..kernel import NamespaceDiff
-from ..memory.registry import DataObjectRegistry
-from ..safety import RiskReport, SessionFacts, analyze_code_async, cell_io, decide
+from ..safety import RiskReport, decide
 from ..safety.audit import AuditLog, AuditSubject
 from ..sandbox import sandbox_status
 from .base import ToolReply, as_json, tool
+from .cell_checks import analyze, block_only_for_danger, data_objects, learn, review_card
 from .cell_log import CellLog
 from .context import CellResult, new_id
 from .images import output_images
 from .plan import task_for_cell
-from .review import CellReview, ReviewRequest, higher_risk
+from .review import CellReview, ReviewRequest
 from .undo import predict_undo, prepare_undo
 
 if TYPE_CHECKING:
@@ -36,7 +35,15 @@ MAX_CELL_CHARS = 50_000
 @tool
 async def propose_cell(
     run: RunContext,
-    code: Annotated[str, Field(min_length=1, max_length=MAX_CELL_CHARS)],
+    code: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=MAX_CELL_CHARS,
+            description="The cell's Python code. It runs at the top level of the notebook: "
+            "to show a value, print it or end the cell with it.",
+        ),
+    ],
     explanation: Annotated[
         str, Field(description="One or two sentences for the user: what the cell does and why.")
     ] = "",
@@ -53,7 +60,8 @@ async def propose_cell(
 ) -> str | ToolReply:
     """Propose one Python code cell for the user's notebook. It is checked by a static
     analyzer and a reviewer, then shown to the user, who may approve, edit or reject it.
-    Returns the review, the user's decision and, if it ran, its outputs or error."""
+    The reply tells you the review, the user's decision and, if the cell ran, its
+    outputs or its error."""
     task = task_for_cell(run, task_id.strip())
     explanation = explanation.strip()
     replaces = replaces.strip()
@@ -122,7 +130,7 @@ async def _gate(
 ) -> str | ToolReply:
     cells = CellLog(run)
     cell_id = new_id("c")
-    card = _card(report, review)
+    card = review_card(report, review)
     subject = AuditSubject(
         session_id=run.session_id,
         cell_id=cell_id,
@@ -241,7 +249,7 @@ async def _execute(
         run.executing_kernel = None
     await cells.executed(cell_id, result)
     if result.status == "ok":
-        _learn(run, source)
+        learn(run, source)
     detail = f"{result.error_name}: {result.error_value}" if result.status == "error" else ""
     detail = run.redact.text(detail)
     audit.finished(audit_id, outcome="ok" if result.status == "ok" else "error", detail=detail)
@@ -287,50 +295,12 @@ async def _execute(
     return as_json(body)
 
 
-def _registry(run: RunContext) -> DataObjectRegistry:
-    """The session's data objects (the notebook's variables); empty without memory."""
-    return run.memory.state.registry if run.memory is not None else DataObjectRegistry()
-
-
 def _kernel_names(run: RunContext) -> list[str] | str:
     """The session's data objects by name, at most 40."""
-    names = _registry(run).names()
+    names = data_objects(run).names()
     if not names:
         return "none yet: every name the cell uses must be defined in it"
     return names[:40]
-
-
-async def analyze(run: RunContext, code: str) -> RiskReport:
-    """The static analysis of ``code`` with what the session knows, off the event loop
-    and time-capped (an analysis that cannot finish asks the user, whatever the policy)."""
-    facts = run.facts
-    user_objects = {
-        name for name, obj in _registry(run).objects.items() if obj.created_cell is None
-    }
-    session = SessionFacts.of(
-        files_read=facts.files_read,
-        files_written=facts.files_written,
-        user_objects=user_objects - facts.agent_names,
-    )
-    return await analyze_code_async(
-        code, root_dir=run.root_dir, cwd=notebook_folder(run), session=session
-    )
-
-
-def notebook_folder(run: RunContext) -> str:
-    """The kernel's working directory: the notebook's folder, absolute."""
-    return os.path.join(run.root_dir, os.path.dirname(run.notebook_path))
-
-
-def _learn(run: RunContext, source: str) -> None:
-    """What a cell that ran read, wrote and created: facts for the next analyses."""
-    try:
-        io = cell_io(source, root_dir=run.root_dir, cwd=notebook_folder(run))
-    except (SyntaxError, ValueError, RecursionError):
-        return
-    run.facts.files_read.update(io.reads)
-    run.facts.files_written.update(io.writes)
-    run.facts.agent_names.update(io.binds)
 
 
 async def _isolated(run: RunContext) -> tuple[bool, str | None]:
@@ -384,40 +354,3 @@ async def _variables_changed(
 
 def _normalised(code: str) -> str:
     return "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
-
-
-def block_only_for_danger(review: CellReview, report: RiskReport) -> CellReview:
-    """A reviewer's block stands for danger: a high risk, or something the analyzer
-    flagged. Small models also "block" code they merely find wrong or incomplete (risk
-    low or medium, nothing flagged), which left every cell blocked and nothing run; that
-    is a revision. It stays fail-closed: a revision the coder does not resolve goes to
-    the user under every approval policy, it never runs unattended."""
-    if review.verdict != "block" or review.risk == "high" or report.risk != "low":
-        return review
-    return replace(review, verdict="revise")
-
-
-def _card(report: RiskReport, review: CellReview) -> Review:
-    """The review shown with the cell: the reviewer's verdict and the analyzer's findings."""
-    blocked_by: Literal["analyzer", "reviewer"] | None = None
-    if report.blocking:
-        blocked_by = "analyzer"
-    elif review.verdict == "block":
-        blocked_by = "reviewer"
-    return Review(
-        verdict=review.verdict or "none",
-        risk=higher_risk(review.risk, report.risk),  # type: ignore[arg-type]
-        comments=review.comments,
-        findings=(
-            *(
-                Finding(code=f.code, severity=f.severity, message=f.message, line=f.line)
-                for f in report.findings
-            ),
-            *(
-                Finding(code="analysis_pitfall", severity="warning", message=f"Reviewer: {p}")
-                for p in review.pitfalls
-            ),
-        ),
-        blocking=report.blocking,
-        blocked_by=blocked_by,
-    )
