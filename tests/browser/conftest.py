@@ -63,7 +63,10 @@ def _wait_until_up(server: LabServer, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited early:\n{server.log()}")
+            raise RuntimeError(
+                f"jupyter lab exited early (exit code {server.process.returncode}; "
+                f"negative: the signal that ended it):\n{server.log()}"
+            )
         try:
             with urllib.request.urlopen(f"{server.url}api/status?token={server.token}", timeout=2):
                 return
