@@ -222,6 +222,59 @@ async def test_a_block_for_a_non_danger_is_a_revision_the_user_settles(api: Api,
     assert [c["status"] for c in cells] == ["done"]
 
 
+async def test_a_cell_the_coder_leaves_after_a_revision_goes_to_the_user(
+    api: Api, fake: Any
+) -> None:
+    """Seen with Qwen2.5-Coder-0.5B: the reviewer sends a right cell back ("it prints the
+    shape, which is not necessary"); the coder never proposes again but rewrites the
+    task's note, call after call, until the step limit; the run ended with nothing run
+    and nothing said. A note-only update is no progress, so the idle guard stops the
+    coder; the cell it left goes to the user with the reviewer's comments (under every
+    policy), and once it ran the coder hears the outcome and finishes."""
+    script = new_script(fake)
+    script.planner(plan("Count rows"))
+    code = "import pandas as pd\nprint(pd.read_csv('titanic.csv').shape[0])"
+    script.coder(propose(code, task_id="t1"))
+    notes = itertools.count()
+
+    def coder(request: Any) -> FakeReply:
+        if "You left the cell the reviewer sent back" in json.dumps(request.messages):
+            return finish("titanic.csv has 3 rows.")
+        note = f"The cell should print the shape{'.' * next(notes)}"
+        return call("update_task", task_id="t1", status="in_progress", note=note)
+
+    script.otherwise("coder", coder)
+    comments = "It prints the shape, which is not necessary for the task."
+    script.reviewer(review("block", "medium", comments))
+    session_id = (await api.create_session())["id"]
+    events = await api.events(session_id)
+    body = {"text": "How many rows does titanic.csv have?", "settings": {"approval": "never"}}
+    await api.call("POST", "sessions", session_id, "messages", body=body)
+    proposed = await events.until_type("cell_proposed", timeout=120)
+    assert proposed["needs_approval"] and proposed["review"]["comments"] == comments
+    assert proposed["source"] == code
+    await api.approve(session_id, proposed["cell_id"])
+    finished = await events.until_type("run_finished")
+    assert finished["status"] == "done" and finished["summary"] == "titanic.csv has 3 rows."
+    assert [e["status"] for e in events.of_type("cell_executed")] == ["ok"]
+    # The proposal, the task started (progress), 4 note-only updates (idle), finish.
+    assert len(script.requests_of("coder")) == 1 + 1 + 4 + 1
+
+
+@pytest.mark.parametrize("extra", [{"max_steps": 5}])
+async def test_the_step_limit_with_no_cell_run_says_so(api: Api, fake: Any) -> None:
+    script = new_script(fake)
+    script.planner(plan("Count rows", "More"))
+    script.otherwise(
+        "coder", lambda request: call("update_task", task_id="t1", status="in_progress")
+    )
+    _, events = await _start(api, "How many rows does titanic.csv have?")
+    finished = await events.until_type("run_finished", timeout=120)
+    assert finished["status"] == "stopped"
+    said = [e["text"] for e in events.of_type("message") if e.get("agent") == "coder"]
+    assert said and said[-1].startswith("**No code ran in this run**")
+
+
 async def test_under_never_a_disputed_cell_still_asks(api: Api, fake: Any) -> None:
     script = new_script(fake)
     script.planner(plan("Count rows"))

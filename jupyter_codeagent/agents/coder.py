@@ -8,6 +8,7 @@ from ..events import MessagePosted
 from ..memory import AssembledPrompt, CurrentStep
 from ..models import AssistantMessage, Message, UserMessage
 from ..tools import READ_TOOLS, RunContext, finish, propose_cell, update_task
+from ..tools.cells import settle_revision
 from ..tools.plan import current_task
 from . import prompts
 from .interpret import python_block_as_proposal
@@ -100,3 +101,21 @@ class CoderSession:
         if turn.ended in ("text", "idle"):
             self.stalled = True
             run.summary = turn.text or run.summary
+
+    async def settle_revision(self) -> bool:
+        """After a stall: the cell the reviewer sent back and the coder left goes to the
+        user. When the user decided, the coder hears the outcome and may go on."""
+        reply = await settle_revision(self.run)
+        if reply is None:
+            return False
+        text = reply if isinstance(reply, str) else reply.text
+        self.turn.exchange.append(
+            UserMessage(
+                content="You left the cell the reviewer sent back, so the user was asked "
+                f"about it as it was. The outcome:\n{text}\n\nGo on with the plan, or "
+                "call finish(summary) with what the cells printed."
+            )
+        )
+        self.stalled = False
+        self.run.summary = None
+        return True

@@ -11,10 +11,11 @@ from ..kernel import ToolText, VariableSummary
 from ..memory import MemorySources, SessionMemory
 from ..models import SystemMessage, UserMessage
 from ..tools import RunContext
+from ..tools.cells import settle_revision
 from . import prompts
 from .coder import CoderSession
 from .loop import record_usage
-from .outcome import RunOutcome, fit_to_model, needs_data, partial_answer
+from .outcome import NO_CELL_RAN, RunOutcome, fit_to_model, needs_data, partial_answer
 from .planner import plan_request
 
 # A failed task may send the plan back to the planner this many times per run.
@@ -39,6 +40,8 @@ async def run_request(run: RunContext) -> RunOutcome:
     try:
         while True:
             await coder.work()
+            if coder.stalled and await coder.settle_revision():
+                continue
             if run.finished or coder.stalled:
                 break
             if run.failed_tasks and revisions < MAX_PLAN_REVISIONS:
@@ -50,9 +53,9 @@ async def run_request(run: RunContext) -> RunOutcome:
             else:
                 run.failed_tasks.clear()  # no revisions left: the coder carries on as it can
     except StepLimitReached:
-        partial = partial_answer(run)
-        if partial:
-            run.emit(MessagePosted(role="assistant", agent="coder", text=partial))
+        await settle_revision(run)  # no model call needed: the user decides
+        partial = partial_answer(run) or NO_CELL_RAN
+        run.emit(MessagePosted(role="assistant", agent="coder", text=partial))
         raise
     summary = (
         run.summary or partial_answer(run, cut_off=False) or "The run ended without a summary."

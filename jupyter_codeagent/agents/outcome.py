@@ -21,6 +21,10 @@ NO_CODE_RAN = (
     "**No code ran in this run**, so nothing below was computed from your data; "
     "treat any figures as unverified."
 )
+NO_CELL_RAN = (
+    "**No code ran in this run**: it stopped before any cell ran, so nothing was computed "
+    "from your data."
+)
 #: Windows at or below this size get the compact profile under ``profile=auto``.
 COMPACT_WINDOW = 8_192
 #: Words that ask for something only the data can answer.

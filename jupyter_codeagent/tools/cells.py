@@ -20,7 +20,7 @@ from ..sandbox import sandbox_status
 from .base import ToolReply, as_json, tool
 from .cell_checks import analyze, block_only_for_danger, data_objects, learn, review_card
 from .cell_log import CellLog
-from .context import CellResult, new_id
+from .context import CellResult, Revision, new_id
 from .images import output_images
 from .plan import task_for_cell
 from .review import CellReview, ReviewRequest
@@ -65,6 +65,7 @@ async def propose_cell(
     task = task_for_cell(run, task_id.strip())
     explanation = explanation.strip()
     replaces = replaces.strip()
+    run.open_revision = None  # the coder answered the reviewer, whatever its code
     declined = run.declined.get(_normalised(code))
     if declined is not None:
         why, revision = declined
@@ -99,6 +100,13 @@ async def propose_cell(
     if review.verdict == "revise" and run.review_rounds < run.settings.agents.max_review_rounds:
         run.review_rounds += 1
         run.progress += 1  # the same code proposed again is an answer, not a repeat
+        run.open_revision = Revision(
+            code=code,
+            explanation=explanation,
+            task_id=task.id if task else None,
+            replaces=replaces or None,
+            review=review,
+        )
         run.emit(
             MessagePosted(
                 role="assistant", agent="reviewer", text=review.comments, reviewed_code=code
@@ -116,6 +124,29 @@ async def propose_cell(
         run.tried.add(task.id)
     return await _gate(
         run, code, explanation, task.id if task else None, report, review, replaces or None
+    )
+
+
+async def settle_revision(run: RunContext) -> str | ToolReply | None:
+    """The coder gave up on a cell the reviewer sent back (it stopped, went round in
+    circles or ran out of steps) without proposing again: the user sees the cell with
+    the reviewer's comments and decides, under every approval policy, instead of the
+    work being lost. Returns what ``propose_cell`` would have (None: no such cell)."""
+    revision = run.open_revision
+    if revision is None:
+        return None
+    run.open_revision = None
+    if revision.task_id is not None:
+        run.tried.add(revision.task_id)
+    report = await analyze(run, revision.code)
+    return await _gate(
+        run,
+        revision.code,
+        revision.explanation,
+        revision.task_id,
+        report,
+        revision.review,
+        revision.replaces,
     )
 
 

@@ -97,6 +97,17 @@ class CellResult:
     images: tuple[ImagePart, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class Revision:
+    """A proposal the reviewer sent back for changes, as the coder made it."""
+
+    code: str
+    explanation: str
+    task_id: str | None
+    replaces: str | None
+    review: CellReview
+
+
 EventSink = Callable[[Event], object]
 Reviewer = Callable[["RunContext", ReviewRequest], Awaitable[CellReview]]
 
@@ -152,6 +163,9 @@ class RunContext:
     memory: SessionMemory | None = None
     #: Where ``submit_review`` leaves the reviewer's answer for the reviewer agent.
     submitted_review: CellReview | None = None
+    #: The cell the reviewer sent back for changes, until the coder proposes again: if
+    #: the coder gives up on it instead, the user decides (``settle_revision``).
+    open_revision: Revision | None = None
 
     @property
     def root_dir(self) -> str:
@@ -176,8 +190,11 @@ class RunContext:
     def budget(self) -> int:
         return self.prompt_budget or self.settings.agents.prompt_token_budget
 
-    def set_plan(self, plan: Plan) -> None:
-        self.progress += 1
+    def set_plan(self, plan: Plan, *, progress: bool = True) -> None:
+        """``progress=False``: only a note changed (a small model rewriting the note of
+        a task it does not move is going round in circles)."""
+        if progress:
+            self.progress += 1
         self.plan = plan
         self.app.store.save_plan(self.session_id, plan.to_json())
         self.emit(

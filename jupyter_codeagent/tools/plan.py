@@ -144,7 +144,7 @@ async def update_task(
             f"run. Propose its cell with propose_cell(code, explanation, task_id='{task.id}'); "
             "if it cannot be done, mark it 'failed' or 'skipped' with a note."
         )
-    run.set_plan(run.plan.with_status(task.id, status, text))
+    run.set_plan(run.plan.with_status(task.id, status, text), progress=status != task.status)
     if status == "failed":
         run.failed_tasks.append(f"task {task.id} ({task.title}) failed: {text or 'no note'}")
     return f"Task {task.id} is now {status}."
