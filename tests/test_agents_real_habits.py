@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,32 @@ async def test_a_cell_with_a_task_id_of_its_own_invention_still_runs(api: Api, f
     state = await api.get(session_id)
     assert [(c["task_id"], c["status"]) for c in state["cells"]] == [("t1", "done")]
     assert [t["status"] for t in state["plan"]["tasks"]] == ["done"]
+
+
+async def test_update_task_with_the_id_of_the_cell_that_ran_means_its_task(
+    api: Api, fake: Any
+) -> None:
+    # Seen with Qwen2.5-Coder-0.5B, twice: `update_task(task_id="c76744112ce", "done")`,
+    # the id of the cell that had just run, refused until the run ended without a summary.
+    script = new_script(fake)
+    script.planner(plan("Count rows"))
+    script.coder(propose("rows = 3\nprint(rows)", task_id="t1"))
+
+    def coder(request: Any) -> FakeReply:
+        said = json.dumps(request.messages)
+        if "Task t1 is now done" in said:
+            return finish("There are 3 rows.")
+        cell_id = re.search(r"cell_id[^c]*(c[0-9a-f]{10})", said)
+        assert cell_id is not None
+        return call("update_task", task_id=cell_id.group(1), status="done")
+
+    script.otherwise("coder", coder)
+    script.reviewer(review())
+    session_id, events = await _start(api, "how many rows?")
+    finished = await _approve_all(api, session_id, events)
+    assert finished["status"] == "done" and finished["summary"] == "There are 3 rows."
+    updates = [e for e in events.of_type("tool_result") if e["name"] == "update_task"]
+    assert [(u["ok"], u["summary"]) for u in updates] == [(True, "Task t1 is now done.")]
 
 
 async def test_a_block_for_a_non_danger_is_a_revision_the_user_settles(api: Api, fake: Any) -> None:

@@ -193,6 +193,9 @@ def task_for_cell(run: RunContext, task_id: str) -> Task | None:
 
 def find_task(run: RunContext, task_id: str) -> Task:
     task = run.plan.find(task_id)
+    if task is None:  # small models pass the id of the cell that ran: its task is meant
+        ran = next((r for r in run.results if r.cell_id == task_id.strip()), None)
+        task = run.plan.find(ran.task_id) if ran is not None and ran.task_id else None
     if task is None:
         known = ", ".join(t.id for t in run.plan.tasks) or "none"
         raise ToolError(f"Unknown task_id '{task_id}'. Plan tasks: {known}.")
