@@ -61,6 +61,18 @@ class FileEntry:
         return f"{line}: {self.first_line}" if self.first_line else line
 
 
+class FileNotFolder(NotFound):
+    """A file was given where a folder was expected (small models list a data file)."""
+
+    def __init__(self, relative: str, size: int) -> None:
+        super().__init__(
+            f"'{relative}' is a file, not a folder ({size:,} bytes). Read its first lines "
+            f"with preview_file(path='{relative}'), or load it in a cell."
+        )
+        self.relative = relative
+        self.size = size
+
+
 def human_size(size: int) -> str:
     value = float(size)
     for unit in ("B", "kB", "MB", "GB"):
@@ -148,11 +160,7 @@ def _resolve_folder(root_dir: str, folder: str) -> str:
     relative = resolve_notebook_path(root_dir, folder)
     full = os.path.join(root, relative)
     if os.path.isfile(full) and _inside(root, full):
-        # Small models pass a file to list_files: say what to do instead.
-        raise NotFound(
-            f"'{relative}' is a file, not a folder ({os.path.getsize(full):,} bytes). Read its "
-            f"first lines with preview_file(path='{relative}'), or load it in a cell."
-        )
+        raise FileNotFolder(relative, os.path.getsize(full))
     if not os.path.isdir(full):
         raise NotFound(f"No folder '{relative}' under the server root.")
     return full

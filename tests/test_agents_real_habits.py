@@ -440,8 +440,9 @@ async def test_files_are_in_the_context_and_readable_inside_the_root_only(
     assert "- titanic.csv (30 B)" in results
     assert "name,age\nann,31\n[...]" in results
     assert "leads outside the server root" in results
-    assert "'titanic.csv' is a file, not a folder (30 bytes)" in results
-    assert "preview_file(path='titanic.csv')" in results
+    # A file given to list_files is answered with its first lines, not refused (a small
+    # model asked again and again after the refusal).
+    assert "titanic.csv is a file (30 B), not a folder. Its first lines:\nname,age" in results
 
 
 @pytest.mark.parametrize("extra", [{"max_tool_calls": 1}])

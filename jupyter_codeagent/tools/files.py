@@ -25,6 +25,14 @@ async def list_files(
     """List the files under a folder of the server root (two levels deep), with sizes."""
     try:
         entries, cut = await asyncio.to_thread(files.list_files, run.root_dir, folder)
+    except files.FileNotFolder as error:
+        # What a small model wants from listing a data file is what is in it: refused,
+        # it asked again and again.
+        head = await asyncio.to_thread(files.preview_file, run.root_dir, error.relative, 5)
+        return (
+            f"{error.relative} is a file ({files.human_size(error.size)}), not a folder. "
+            f"Its first lines:\n{head}\nLoad it in a cell to work with it."
+        )
     except (BadRequest, NotFound) as error:
         raise ToolError(error.message) from None
     if not entries:
