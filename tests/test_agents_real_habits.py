@@ -365,6 +365,42 @@ async def test_a_run_without_code_says_so(api: Api, fake: Any) -> None:
     assert finished["summary"].startswith("**No code ran in this run**")
 
 
+async def test_a_figure_no_cell_printed_is_flagged_in_the_summary(api: Api, fake: Any) -> None:
+    # Seen with Qwen2.5-Coder-0.5B: the cell printed the columns' types, the coder's
+    # summary said "has 493 rows" (the file's size in bytes) and the run ended "done".
+    script = new_script(fake)
+    script.planner(plan("Load the data"))
+    script.coder(
+        propose("import pandas as pd\ndf = pd.read_csv('titanic.csv')\ndf.dtypes", task_id="t1"),
+        finish("titanic.csv has 493 rows; the mean age is 34.3."),
+    )
+    script.reviewer(review())
+    session_id, events = await _start(api, "How many rows does titanic.csv have?")
+    finished = await _approve_all(api, session_id, events)
+    assert finished["status"] == "done"
+    assert finished["summary"].startswith("**Check these figures: 493, 34.3** — no cell")
+    assert finished["summary"].endswith("titanic.csv has 493 rows; the mean age is 34.3.")
+
+
+async def test_instructions_sent_back_as_the_summary_give_way_to_what_cells_printed(
+    api: Api, fake: Any
+) -> None:
+    # Seen with Qwen2.5-Coder-0.5B: finish(summary=<the tool result's own 'next' advice>).
+    script = new_script(fake)
+    script.planner(plan("Count"))
+    echoed = (
+        "The task t1 is now done. If this output answers the task, mark it done with "
+        "update_task; once every task is done, call finish with the answer and its figures."
+    )
+    script.coder(propose("print(14)", task_id="t1"), finish(echoed))
+    script.reviewer(review())
+    session_id, events = await _start(api, "How many survived?")
+    finished = await _approve_all(api, session_id, events)
+    assert finished["status"] == "done" and "call finish" not in finished["summary"]
+    assert finished["summary"].startswith("The agents ended without a summary.")
+    assert "14" in finished["summary"]
+
+
 async def test_a_data_question_answered_in_prose_goes_to_the_coder(api: Api, fake: Any) -> None:
     script = new_script(fake)
     script.planner(text("titanic.csv has 1,000 rows."))  # a guess

@@ -15,7 +15,15 @@ from ..tools.cells import settle_revision
 from . import prompts
 from .coder import CoderSession
 from .loop import record_usage
-from .outcome import NO_CELL_RAN, RunOutcome, fit_to_model, needs_data, partial_answer
+from .outcome import (
+    NO_CELL_RAN,
+    RunOutcome,
+    echoes_instructions,
+    fit_to_model,
+    needs_data,
+    partial_answer,
+    unverified_figures,
+)
 from .planner import plan_request
 
 # A failed task may send the plan back to the planner this many times per run.
@@ -57,10 +65,14 @@ async def run_request(run: RunContext) -> RunOutcome:
         partial = partial_answer(run) or NO_CELL_RAN
         run.emit(MessagePosted(role="assistant", agent="coder", text=partial))
         raise
-    summary = (
-        run.summary or partial_answer(run, cut_off=False) or "The run ended without a summary."
+    written = run.summary if run.summary and not echoes_instructions(run.summary) else None
+    summary = written or partial_answer(run, cut_off=False) or "The run ended without a summary."
+    return RunOutcome(
+        summary=summary,
+        agent="coder",
+        computed=run.ran_ok(),
+        unverified=unverified_figures(summary, run) if run.ran_ok() else (),
     )
-    return RunOutcome(summary=summary, agent="coder", computed=run.ran_ok())
 
 
 NO_ANSWER = "(The planner gave no answer.)"

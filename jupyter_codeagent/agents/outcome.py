@@ -43,19 +43,72 @@ _ADVICE = re.compile(
 )
 
 
+#: A figure as a summary writes it: 40, 1,234, -3.5, 12% (not the 1 of "t1").
+_FIGURE = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?%?(?!\w)")
+#: Sentences of the coder's own instructions: a small model sends them back as its summary.
+_INSTRUCTIONS = (
+    "call finish with the answer",
+    "mark it done with update_task",
+    "propose the next cell",
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunOutcome:
-    """How a run ended: its closing text, whose words they are, and whether code ran
-    for a request that needed it (``None`` when no code was needed)."""
+    """How a run ended: its closing text, whose words they are, whether code ran for a
+    request that needed it (``None`` when no code was needed), and the summary's figures
+    that no cell of the run printed."""
 
     summary: str
     agent: AgentRole
     computed: bool | None = None
+    unverified: tuple[str, ...] = ()
 
     def honest_summary(self) -> str:
         if self.computed is False and NO_CODE_RAN not in self.summary:
             return f"{NO_CODE_RAN}\n\n{self.summary}"
+        if self.unverified:
+            listed = ", ".join(self.unverified)
+            return (
+                f"**Check these figures: {listed}** — no cell of this run printed "
+                f"{'it' if len(self.unverified) == 1 else 'them'}.\n\n{self.summary}"
+            )
         return self.summary
+
+
+def unverified_figures(summary: str, run: RunContext) -> tuple[str, ...]:
+    """The figures of ``summary`` found neither in what the run's cells printed (as the
+    coder saw it), nor in their code, nor in the request, allowing for rounding and
+    percentages. A small model wrote "has 493 rows" after a cell that printed the
+    columns' types: 493 was the file's size in bytes."""
+    seen = [_value(token) for token in _FIGURE.findall(run.request)]
+    for result in run.results:
+        seen += [_value(token) for token in _FIGURE.findall(f"{result.output}\n{result.source}")]
+    known = [v for v in seen if v is not None]
+    missing: list[str] = []
+    for token in _FIGURE.findall(summary):
+        value = _value(token)
+        if value is None or token in missing:
+            continue
+        decimals = len(token.rstrip("%").partition(".")[2])
+        candidates = [(v, v * 100) if token.endswith("%") else (v,) for v in known]
+        slack = 0.5 * 10**-decimals + 1e-9  # 44.28 for 44.275, whichever way it rounds
+        if not any(abs(c - value) <= slack for pair in candidates for c in pair):
+            missing.append(token)
+    return tuple(missing)
+
+
+def _value(token: str) -> float | None:
+    try:
+        return float(token.rstrip("%").replace(",", ""))
+    except ValueError:
+        return None
+
+
+def echoes_instructions(summary: str) -> bool:
+    """Whether a summary is the coder's instructions sent back rather than an answer."""
+    lowered = summary.lower()
+    return any(sentence in lowered for sentence in _INSTRUCTIONS)
 
 
 def needs_data(request: str, names: set[str]) -> bool:

@@ -289,7 +289,12 @@ async def _execute(
     task_id = cells.record(cell_id).task_id
     run.results.append(
         CellResult(
-            cell_id=cell_id, task_id=task_id, ok=result.status == "ok", output=output, images=images
+            cell_id=cell_id,
+            task_id=task_id,
+            ok=result.status == "ok",
+            output=output,
+            images=images,
+            source=source,
         )
     )
     if result.status == "ok" and task_id is not None:

@@ -95,6 +95,8 @@ class CellResult:
     output: str  # as the model was shown it (truncated, secrets scrubbed)
     #: The images of its outputs, downscaled (only when the coder's model sees images).
     images: tuple[ImagePart, ...] = ()
+    #: The code that ran (the user's edit of it, if any).
+    source: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
