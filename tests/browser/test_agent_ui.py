@@ -121,7 +121,9 @@ def test_full_analysis_approve_edit_reject(page: Any, lab: LabServer, fake: Any)
 
     wait_run_status(page, "done")
     summary = page.locator(f"{SIDEBAR} .jp-CodeAgent-message").last
-    assert summary.locator("strong").inner_text() == "150"
+    assert summary.locator("strong").last.inner_text() == "150"
+    # The user's edit printed the maxima, not the sums: no cell printed the summary's 150.
+    assert "Check these figures: 150 — no cell of this run printed it." in summary.inner_text()
 
     # The plan shows every task's final status and the note (finished ones folded).
     page.locator(f"{SIDEBAR} .jp-CodeAgent-plan-finished").click()
